@@ -1,0 +1,113 @@
+"""Roles and what each may do.
+
+A role is a Django group whose permissions are kept in step with
+:data:`ROLE_PERMISSIONS` after every migrate, so the matrix lives in code,
+reviewed like code, and the permission-matrix test reads the same table.
+Permissions are ``app_label.action_model`` with the actions ``view``, ``add``,
+``change`` and ``delete``; importing needs ``add`` and ``change``, exporting
+needs ``view``. Later domains extend the table with their own models.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+
+class Role(StrEnum):
+    BUYER = "buyer"
+    PURCHASING_MANAGER = "purchasing-manager"
+    WAREHOUSE_OPERATOR = "warehouse-operator"
+    WAREHOUSE_MANAGER = "warehouse-manager"
+    SALES_REP = "sales-rep"
+    SALES_MANAGER = "sales-manager"
+    CREDIT_CONTROLLER = "credit-controller"
+    AP_CLERK = "ap-clerk"
+    AR_CLERK = "ar-clerk"
+    CONTROLLER = "controller"
+    SERVICE_AGENT = "service-agent"
+    EXECUTIVE = "executive"
+    AUDITOR = "auditor"
+    ADMINISTRATOR = "administrator"
+
+
+V, A, C, D = "view", "add", "change", "delete"
+ALL = (V, A, C, D)
+EDIT = (V, A, C)
+
+MASTER_MODELS = (
+    "masterdata.company",
+    "masterdata.warehouse",
+    "masterdata.location",
+    "masterdata.productcategory",
+    "masterdata.product",
+    "masterdata.unitcategory",
+    "masterdata.unit",
+    "masterdata.partner",
+    "masterdata.currency",
+    "masterdata.exchangerate",
+    "masterdata.paymentterm",
+)
+
+
+def _grant(models: tuple[str, ...] | list[str], actions: tuple[str, ...]) -> set[str]:
+    return {f"{model}:{action}" for model in models for action in actions}
+
+
+_VIEW_ALL = _grant(MASTER_MODELS, (V,))
+_PRODUCTS = ("masterdata.product", "masterdata.productcategory")
+_UNITS = ("masterdata.unit", "masterdata.unitcategory")
+_FINANCE = ("masterdata.currency", "masterdata.exchangerate", "masterdata.paymentterm")
+_SITES = ("masterdata.warehouse", "masterdata.location")
+
+ROLE_PERMISSIONS: dict[Role, set[str]] = {
+    Role.BUYER: _VIEW_ALL | _grant(["masterdata.partner"], EDIT),
+    Role.PURCHASING_MANAGER: _VIEW_ALL | _grant(["masterdata.partner", *_PRODUCTS, *_UNITS], EDIT),
+    Role.WAREHOUSE_OPERATOR: _grant(
+        ["masterdata.warehouse", "masterdata.location", *_PRODUCTS, *_UNITS], (V,)
+    ),
+    Role.WAREHOUSE_MANAGER: _grant([*_PRODUCTS, *_UNITS, "masterdata.company"], (V,))
+    | _grant(list(_SITES), EDIT)
+    | _grant(["masterdata.location"], (D,)),
+    Role.SALES_REP: _grant([*_PRODUCTS, *_UNITS, "masterdata.warehouse", *_FINANCE], (V,))
+    | _grant(["masterdata.partner"], EDIT),
+    Role.SALES_MANAGER: _VIEW_ALL | _grant(["masterdata.partner"], EDIT),
+    Role.CREDIT_CONTROLLER: _grant(["masterdata.company", *_FINANCE], (V,))
+    | _grant(["masterdata.partner"], (V, C)),
+    Role.AP_CLERK: _grant(["masterdata.company", "masterdata.partner", *_FINANCE], (V,)),
+    Role.AR_CLERK: _grant(["masterdata.company", "masterdata.partner", *_FINANCE], (V,)),
+    Role.CONTROLLER: _VIEW_ALL
+    | _grant(list(_FINANCE), EDIT)
+    | _grant(["masterdata.company", "masterdata.partner"], (V, C))
+    | _grant(["core.auditentry"], (V,)),
+    Role.SERVICE_AGENT: _grant(["masterdata.partner", *_PRODUCTS, *_UNITS], (V,)),
+    Role.EXECUTIVE: _VIEW_ALL | _grant(["core.auditentry"], (V,)),
+    Role.AUDITOR: _VIEW_ALL | _grant(["core.auditentry"], (V,)),
+    Role.ADMINISTRATOR: _grant(MASTER_MODELS, ALL)
+    | _grant(["core.auditentry", "core.user", "masterdata.useraccess"], ALL),
+}
+
+
+def role_allows(role: Role, model_label: str, action: str) -> bool:
+    return f"{model_label}:{action}" in ROLE_PERMISSIONS[role]
+
+
+def sync_roles(sender: Any = None, **kwargs: Any) -> None:
+    """Create or update one group per role with exactly the permissions above."""
+    from django.contrib.auth.models import Group, Permission
+
+    wanted: dict[str, set[str]] = {}
+    for role, grants in ROLE_PERMISSIONS.items():
+        codes = set()
+        for grant in grants:
+            model_label, action = grant.split(":")
+            app_label, model = model_label.split(".")
+            codes.add(f"{app_label}.{action}_{model}")
+        wanted[role.value] = codes
+    available = {
+        f"{p.content_type.app_label}.{p.codename}": p
+        for p in Permission.objects.select_related("content_type")
+    }
+    for name, codes in wanted.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        group.permissions.set([available[c] for c in sorted(codes) if c in available])

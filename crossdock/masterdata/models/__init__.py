@@ -1,0 +1,44 @@
+"""Master data: companies, sites, units, products, partners, currencies."""
+
+from crossdock.masterdata.models.access import UserAccess
+from crossdock.masterdata.models.currency import Currency, ExchangeRate
+from crossdock.masterdata.models.organisation import Company, Location, LocationKind, Warehouse
+from crossdock.masterdata.models.partner import (
+    CustomerTier,
+    Partner,
+    PartnerAddress,
+    PaymentTerm,
+    SupplierRiskClass,
+)
+from crossdock.masterdata.models.product import (
+    CostingMethod,
+    Product,
+    ProductBarcode,
+    ProductCategory,
+    ProductStatus,
+    Tracking,
+)
+from crossdock.masterdata.models.units import Unit, UnitCategory
+
+__all__ = [
+    "Company",
+    "CostingMethod",
+    "Currency",
+    "CustomerTier",
+    "ExchangeRate",
+    "Location",
+    "LocationKind",
+    "Partner",
+    "PartnerAddress",
+    "PaymentTerm",
+    "Product",
+    "ProductBarcode",
+    "ProductCategory",
+    "ProductStatus",
+    "SupplierRiskClass",
+    "Tracking",
+    "Unit",
+    "UnitCategory",
+    "UserAccess",
+    "Warehouse",
+]

@@ -1,0 +1,8 @@
+"""WSGI entry point."""
+
+import os
+
+from django.core.wsgi import get_wsgi_application  # noqa: E402
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crossdock.settings")
+application = get_wsgi_application()
