@@ -11,6 +11,7 @@ from django.db.models import Q
 
 from crossdock.core.fields import FixedDecimalField
 from crossdock.core.permissions import ScopedModel
+from crossdock.core.trees import parent_path, would_create_cycle
 
 code_validator = RegexValidator(
     r"^[A-Z0-9][A-Z0-9_.-]*$", "Use capital letters, digits, '-', '_' or '.', e.g. WH-01."
@@ -47,13 +48,8 @@ class Company(ScopedModel):
         return self.name
 
     def clean(self) -> None:
-        ancestor = self.parent
-        seen = set()
-        while ancestor is not None:
-            if ancestor.pk is not None and ancestor.pk == self.pk or ancestor.pk in seen:
-                raise ValidationError({"parent": "A company cannot be its own parent."})
-            seen.add(ancestor.pk)
-            ancestor = ancestor.parent
+        if would_create_cycle(self) or (self.pk and self.parent_id == self.pk):
+            raise ValidationError({"parent": "A company cannot be its own parent or ancestor."})
 
 
 class Warehouse(ScopedModel):
@@ -180,9 +176,8 @@ class Location(ScopedModel):
         return self.kind in SELLABLE_KINDS
 
     def compute_path(self) -> str:
-        if self.parent is None:
-            return self.code
-        return f"{self.parent.path}/{self.code}"
+        above = parent_path(Location, self.parent_id)
+        return self.code if above is None else f"{above}/{self.code}"
 
     def clean(self) -> None:
         errors: dict[str, str] = {}
@@ -196,7 +191,7 @@ class Location(ScopedModel):
             parent = self.parent
             if parent.company_id != self.company_id:
                 errors["parent"] = "The parent location belongs to another company."
-            elif self.pk and (parent.pk == self.pk or parent.path.startswith(self.path + "/")):
+            elif would_create_cycle(self):
                 errors["parent"] = "A location cannot be inside itself."
             elif self.warehouse_id and parent.warehouse_id not in (None, self.warehouse_id):
                 errors["parent"] = "The parent location is in another warehouse."

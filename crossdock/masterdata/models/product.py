@@ -8,6 +8,7 @@ from django.db.models import Q
 
 from crossdock.core.fields import MoneyField, QuantityField
 from crossdock.core.permissions import ScopedModel
+from crossdock.core.trees import parent_path, would_create_cycle
 from crossdock.masterdata.gtin import gtin_problem
 
 
@@ -37,13 +38,10 @@ class ProductCategory(ScopedModel):
     def clean(self) -> None:
         if "/" in (self.name or ""):
             raise ValidationError({"name": "A category name cannot contain '/'."})
-        if (
-            self.parent_id
-            and self.pk
-            and (self.parent_id == self.pk or self.parent.path.startswith(self.path + "/"))
-        ):
+        if would_create_cycle(self):
             raise ValidationError({"parent": "A category cannot be inside itself."})
-        self.path = self.name if self.parent is None else f"{self.parent.path}/{self.name}"
+        above = parent_path(ProductCategory, self.parent_id)
+        self.path = self.name if above is None else f"{above}/{self.name}"
 
 
 class Tracking(models.TextChoices):
