@@ -7,9 +7,26 @@ import os
 import pytest
 
 from crossdock.core.roles import Role
+from crossdock.masterdata.reference import ensure_reference_data
 from tests import factories
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+_TRANSACTIONAL = {"transactional_db", "live_server"}
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    """Currencies and units exist in every test, also after a transactional test flushed them."""
+    marker = request.node.get_closest_marker("django_db")
+    names = set(request.fixturenames)
+    if marker is None and not names & {"db", *_TRANSACTIONAL}:
+        return
+    transactional = bool(names & _TRANSACTIONAL) or bool(
+        marker and marker.kwargs.get("transaction")
+    )
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    ensure_reference_data()
 
 
 @pytest.fixture

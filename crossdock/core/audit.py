@@ -94,7 +94,7 @@ def object_type_of(instance: models.Model) -> str:
 def company_of(instance: models.Model) -> int | None:
     company_id = getattr(instance, "company_id", None)
     if company_id is None and instance._meta.label_lower == "masterdata.company":
-        return instance.pk  # type: ignore[no-any-return]
+        return instance.pk
     return company_id
 
 

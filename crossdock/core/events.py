@@ -20,6 +20,7 @@ Dependencies point one way: a lower domain publishes, a higher one subscribes.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 from collections import defaultdict
 from collections.abc import Callable
@@ -44,7 +45,7 @@ class DomainEvent:
         data = dataclasses.asdict(self)
         data.pop("name", None)
         data.pop("company_id", None)
-        return json.loads(canonical_json(data))  # type: ignore[no-any-return]
+        return json.loads(canonical_json(data))
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,7 @@ def unsubscribe(event_type: type[DomainEvent], handler: Handler) -> None:
 def _matching(
     registry: dict[type[DomainEvent], list[Handler]], event: DomainEvent
 ) -> list[Handler]:
-    return [h for cls in type(event).__mro__ for h in registry.get(cls, [])]  # type: ignore[arg-type]
+    return [h for cls in type(event).__mro__ for h in registry.get(cls, [])]
 
 
 def publish(event: DomainEvent) -> None:
@@ -103,4 +104,4 @@ def publish(event: DomainEvent) -> None:
     for handler in _matching(_handlers, event):
         handler(event)
     for handler in _matching(_after_commit_handlers, event):
-        transaction.on_commit(lambda handler=handler: handler(event))
+        transaction.on_commit(functools.partial(handler, event))

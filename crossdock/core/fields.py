@@ -35,6 +35,9 @@ class FixedDecimalField(models.BigIntegerField):
     """A ``Decimal`` with a fixed number of fractional digits, stored as an integer."""
 
     description = "Exact decimal stored as a scaled integer"
+    # Tell django-stubs what the attribute holds in Python (a Decimal, not an int).
+    _pyi_private_set_type: Decimal | int | str  # type: ignore[assignment]
+    _pyi_private_get_type: Decimal  # type: ignore[assignment]
 
     def __init__(self, *args: Any, scale: int = MONEY_SCALE, **kwargs: Any) -> None:
         self.scale = scale
@@ -93,7 +96,7 @@ class FixedDecimalField(models.BigIntegerField):
         if value is None:
             return None
         if hasattr(value, "resolve_expression"):
-            return value  # type: ignore[no-any-return]
+            return value
         number = self.to_python(value)
         assert number is not None
         stored = int(number * self.factor)
@@ -111,7 +114,7 @@ class FixedDecimalField(models.BigIntegerField):
         return "" if value is None else str(value)
 
     def formfield(self, **kwargs: Any) -> Any:
-        defaults = {
+        defaults: dict[str, Any] = {
             "form_class": forms.DecimalField,
             "decimal_places": self.scale,
             "max_digits": 18,
@@ -123,7 +126,7 @@ class FixedDecimalField(models.BigIntegerField):
     @property
     def validators(self) -> list[Any]:
         # BigIntegerField's range validators compare against the raw integer bounds.
-        return list(self._validators)
+        return list(self._validators)  # type: ignore[attr-defined]
 
 
 class MoneyField(FixedDecimalField):

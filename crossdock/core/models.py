@@ -61,6 +61,9 @@ class AuditChainHead(models.Model):
             models.CheckConstraint(condition=models.Q(id=1), name="audit_head_singleton")
         ]
 
+    def __str__(self) -> str:
+        return f"audit chain at #{self.last_sequence}"
+
 
 class OutboxEvent(models.Model):
     """A domain event stored in the same transaction as the change that raised it.

@@ -76,9 +76,18 @@ def has_model_permission(user: Any, model: type[models.Model], action: str) -> b
 class ScopedQuerySet(models.QuerySet):
     def restrict(self, user: Any, action: str = "view") -> ScopedQuerySet:
         """Only the rows ``user`` may ``action``: role permission and company/warehouse scope."""
-        model = self.model
-        if not has_model_permission(user, model, action):
+        if not has_model_permission(user, self.model, action):
             return self.none()
+        return self.in_scope_of(user)
+
+    def in_scope_of(self, user: Any) -> ScopedQuerySet:
+        """Rows in the companies (and warehouses) ``user`` may work in, whatever their roles.
+
+        For checking a reference a user gives (a partner's company, a location's
+        warehouse): roles decide what one may do to a model, scope decides which
+        rows one may point at. Reads and writes use :meth:`restrict`.
+        """
+        model = self.model
         access = access_of(user)
         scoped = self
         company_path = getattr(model, "company_path", None)
@@ -117,7 +126,7 @@ class ScopedModel(models.Model):
         if path is None:
             return None
         if path == "pk":
-            return self.pk  # type: ignore[no-any-return]
+            return self.pk
         value: Any = self
         for part in path.split("__"):
             value = getattr(value, part, None)
@@ -130,7 +139,7 @@ class ScopedModel(models.Model):
         if path is None:
             return None
         if path == "pk":
-            return self.pk  # type: ignore[no-any-return]
+            return self.pk
         value: Any = self
         for part in path.split("__"):
             value = getattr(value, part, None)

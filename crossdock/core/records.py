@@ -75,7 +75,7 @@ def _split(
 def _is_field(model: type[models.Model], name: str) -> bool:
     try:
         field = model._meta.get_field(name)
-    except Exception:  # noqa: BLE001 - FieldDoesNotExist and friends
+    except Exception:
         return False
     return bool(field.concrete and getattr(field, "editable", True))
 
@@ -87,7 +87,7 @@ def _validate(instance: models.Model) -> None:
         raise DomainError.from_validation_error(exc) from exc
 
 
-def create_record(actor: Actor, model: type[M], data: Mapping[str, Any]) -> M:
+def create_record[M: ScopedModel](actor: Actor, model: type[M], data: Mapping[str, Any]) -> M:
     """Create and audit one row of ``model`` from field values."""
     plain, m2m = _split(model, data)
     with integrity_as_domain_errors(), transaction.atomic():
@@ -110,7 +110,7 @@ def create_record(actor: Actor, model: type[M], data: Mapping[str, Any]) -> M:
         return instance
 
 
-def lock(model: type[M], pk: Any) -> M:
+def lock[M: ScopedModel](model: type[M], pk: Any) -> M:
     try:
         return model.objects.select_for_update().get(pk=pk)
     except (model.DoesNotExist, ValueError, TypeError, ValidationError) as exc:
@@ -127,7 +127,7 @@ def _check_version(instance: ScopedModel, expected_version: int | None) -> None:
         )
 
 
-def update_record(
+def update_record[M: ScopedModel](
     actor: Actor,
     model: type[M],
     pk: Any,
@@ -146,7 +146,7 @@ def update_record(
             setattr(instance, name, value)
         require(actor, instance, "change")
         _validate(instance)
-        instance.version = F("version") + 1  # type: ignore[assignment]
+        instance.version = F("version") + 1
         instance.save()
         instance.refresh_from_db()
         for name, values in m2m.items():
@@ -164,7 +164,7 @@ def update_record(
         return instance
 
 
-def delete_record(
+def delete_record[M: ScopedModel](
     actor: Actor, model: type[M], pk: Any, *, expected_version: int | None = None
 ) -> None:
     """Delete one row (refused while other records still reference it)."""

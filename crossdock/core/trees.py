@@ -33,4 +33,4 @@ def parent_path(model: type[models.Model], parent_id: Any) -> str | None:
     """The stored path of the parent (fresh from the database)."""
     if parent_id is None:
         return None
-    return model._default_manager.filter(pk=parent_id).values_list("path", flat=True).first()  # type: ignore[no-any-return]
+    return model._default_manager.filter(pk=parent_id).values_list("path", flat=True).first()

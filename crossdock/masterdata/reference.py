@@ -35,6 +35,9 @@ UNITS = (
 )
 
 SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥", "CNY": "¥", "CHF": "CHF"}
+ACTIVE_CURRENCIES = frozenset(
+    {*SYMBOLS, "SEK", "NOK", "DKK", "PLN", "CZK", "HUF", "CAD", "AUD", "NZD", "SGD", "HKD", "INR"}
+)
 
 
 def iso_currencies() -> list[tuple[str, str, str, int]]:
@@ -54,3 +57,46 @@ def iso_currencies() -> list[tuple[str, str, str, int]]:
 
 def to_decimal(value: str) -> Decimal:
     return Decimal(value)
+
+
+def ensure_reference_data(apps: object | None = None) -> None:
+    """Load currencies and units that are missing (idempotent).
+
+    Used by the data migration (with its historical ``apps``) and by anything
+    that empties tables, such as transactional tests.
+    """
+    if apps is None:
+        from django.apps import apps as global_apps
+
+        apps = global_apps
+    currency_model = apps.get_model("masterdata", "Currency")  # type: ignore[attr-defined]
+    category_model = apps.get_model("masterdata", "UnitCategory")  # type: ignore[attr-defined]
+    unit_model = apps.get_model("masterdata", "Unit")  # type: ignore[attr-defined]
+    known = set(currency_model.objects.values_list("code", flat=True))
+    currency_model.objects.bulk_create(
+        currency_model(
+            code=code,
+            numeric_code=number,
+            name=name,
+            minor_units=minor,
+            symbol=SYMBOLS.get(code, ""),
+            active=code in ACTIVE_CURRENCIES,
+        )
+        for code, number, name, minor in iso_currencies()
+        if code not in known
+    )
+    categories = {
+        name: category_model.objects.get_or_create(name=name)[0] for name in UNIT_CATEGORIES
+    }
+    known_units = set(unit_model.objects.values_list("code", flat=True))
+    unit_model.objects.bulk_create(
+        unit_model(
+            code=code,
+            name=name,
+            category=categories[category],
+            factor=to_decimal(factor),
+            decimal_places=places,
+        )
+        for code, name, category, factor, places in UNITS
+        if code not in known_units
+    )

@@ -72,7 +72,10 @@ def create_company(actor: Actor, data: Mapping[str, Any]) -> Company:
 
 
 def create_warehouse(actor: Actor, data: Mapping[str, Any]) -> Warehouse:
-    """Create a warehouse with its standard locations (stock, picking, input, output, QC, damaged)."""
+    """Create a warehouse with its standard locations.
+
+    Stock, picking, input, output, quality hold and damaged, under a view location.
+    """
     with transaction.atomic():
         warehouse = create_record(actor, Warehouse, data)
         root = create_record(
@@ -181,7 +184,7 @@ def set_partner_addresses(
     for index, row in enumerate(rows):
         try:
             row.full_clean(exclude=["partner"])
-        except Exception as exc:  # noqa: BLE001 - ValidationError, reported per row
+        except Exception as exc:
             for name, messages in getattr(exc, "message_dict", {"__all__": [str(exc)]}).items():
                 fields[f"addresses[{index}].{name}"] = list(messages)
     for kind in PartnerAddress.Kind:

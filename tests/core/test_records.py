@@ -110,7 +110,8 @@ def test_delete_is_audited_and_protected_rows_stay(company_a, warehouse_a, admin
     delete_record(actor, Partner, partner.pk, expected_version=1)
     assert not Partner.objects.filter(pk=partner.pk).exists()
     entry = AuditEntry.objects.get(action="delete", object_id=str(partner.pk))
-    assert entry.before["code"] == "CUST-1" and entry.after is None
+    assert entry.before["code"] == "CUST-1"
+    assert entry.after is None
     with pytest.raises(DomainError) as error:
         delete_record(actor, Warehouse, warehouse_a.pk)
     assert error.value.code == ErrorCode.PROTECTED

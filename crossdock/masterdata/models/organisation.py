@@ -185,10 +185,17 @@ class Location(ScopedModel):
             errors["warehouse"] = "Warehouse locations need a warehouse."
         if self.kind in VIRTUAL_KINDS and self.warehouse_id is not None:
             errors["warehouse"] = "Virtual locations belong to the company, not a warehouse."
-        if self.warehouse_id and self.company_id and self.warehouse.company_id != self.company_id:
+        warehouse_company = (
+            Warehouse.objects.filter(pk=self.warehouse_id)
+            .values_list("company_id", flat=True)
+            .first()
+            if self.warehouse_id
+            else None
+        )
+        if self.warehouse_id and self.company_id and warehouse_company != self.company_id:
             errors["warehouse"] = "The warehouse belongs to another company."
-        if self.parent_id:
-            parent = self.parent
+        parent = Location.objects.filter(pk=self.parent_id).first() if self.parent_id else None
+        if parent is not None:
             if parent.company_id != self.company_id:
                 errors["parent"] = "The parent location belongs to another company."
             elif would_create_cycle(self):
