@@ -12,7 +12,7 @@ from crossdock.core.models import ApiToken, AuditEntry, User
 @admin.register(User)
 class CrossdockUserAdmin(UserAdmin):
     fieldsets = (
-        *UserAdmin.fieldsets,
+        *(UserAdmin.fieldsets or ()),
         ("Organisation", {"fields": ("manager", "job_title")}),
     )
 

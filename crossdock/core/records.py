@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
@@ -112,7 +112,7 @@ def create_record[M: ScopedModel](actor: Actor, model: type[M], data: Mapping[st
 
 def lock[M: ScopedModel](model: type[M], pk: Any) -> M:
     try:
-        return model.objects.select_for_update().get(pk=pk)
+        return cast(M, model.objects.select_for_update().get(pk=pk))
     except (model.DoesNotExist, ValueError, TypeError, ValidationError) as exc:
         raise NotFoundError(f"No {model._meta.verbose_name} with id {pk}.") from exc
 
