@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "crossdock.core",
     "crossdock.masterdata",
+    "crossdock.approvals",
     "crossdock.api",
     "crossdock.web",
 ]

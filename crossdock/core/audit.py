@@ -192,3 +192,8 @@ def history_of(instance: models.Model) -> models.QuerySet[AuditEntry]:
     return AuditEntry.objects.filter(
         object_type=object_type_of(instance), object_id=str(instance.pk)
     ).order_by("-sequence")
+
+
+def json_ready(value: Any) -> Any:
+    """``value`` with Decimals, dates and the like turned into JSON strings."""
+    return json.loads(canonical_json(value))

@@ -55,6 +55,7 @@ class RecordChanged(DomainEvent):
     object_type: str
     object_id: str
     action: str
+    actor_id: int | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "name", f"{self.object_type}.{self.action}")

@@ -105,6 +105,7 @@ def create_record[M: ScopedModel](actor: Actor, model: type[M], data: Mapping[st
                 str(instance.pk),
                 "created",
                 company_id=audit.company_of(instance),
+                actor_id=actor.user_id,
             )
         )
         return instance
@@ -159,6 +160,7 @@ def update_record[M: ScopedModel](
                 str(instance.pk),
                 "updated",
                 company_id=audit.company_of(instance),
+                actor_id=actor.user_id,
             )
         )
         return instance
@@ -181,6 +183,10 @@ def delete_record[M: ScopedModel](
         audit.record(actor, audit.Change("delete", instance, before, None))
         events.publish(
             events.RecordChanged(
-                audit.object_type_of(instance), object_id, "deleted", company_id=company_id
+                audit.object_type_of(instance),
+                object_id,
+                "deleted",
+                company_id=company_id,
+                actor_id=actor.user_id,
             )
         )

@@ -60,6 +60,11 @@ _UNITS = ("masterdata.unit", "masterdata.unitcategory")
 _FINANCE = ("masterdata.currency", "masterdata.exchangerate", "masterdata.paymentterm")
 _SITES = ("masterdata.warehouse", "masterdata.location")
 
+_BANK = ("masterdata.partnerbankaccount",)
+_REQUESTS = ("approvals.approvalrequest",)
+_POLICIES = ("approvals.approvalpolicy", "approvals.budgetowner")
+_EVERYONE = _grant(list(_REQUESTS), (V,))
+
 ROLE_PERMISSIONS: dict[Role, set[str]] = {
     Role.BUYER: _VIEW_ALL | _grant(["masterdata.partner"], EDIT),
     Role.PURCHASING_MANAGER: _VIEW_ALL | _grant(["masterdata.partner", *_PRODUCTS, *_UNITS], EDIT),
@@ -84,8 +89,27 @@ ROLE_PERMISSIONS: dict[Role, set[str]] = {
     Role.EXECUTIVE: _VIEW_ALL | _grant(["core.auditentry"], (V,)),
     Role.AUDITOR: _VIEW_ALL | _grant(["core.auditentry"], (V,)),
     Role.ADMINISTRATOR: _grant(MASTER_MODELS, ALL)
-    | _grant(["core.auditentry", "core.user", "masterdata.useraccess"], ALL),
+    | _grant(["core.auditentry", "core.user", "masterdata.useraccess"], ALL)
+    | _grant([*_BANK, *_POLICIES, "approvals.delegation"], ALL),
 }
+
+# Approval requests are visible to every role of the company (approvers need them);
+# bank accounts to those who pay or buy; policies to those who govern.
+for _role in ROLE_PERMISSIONS:
+    ROLE_PERMISSIONS[_role] |= _EVERYONE
+for _role in (Role.BUYER, Role.PURCHASING_MANAGER, Role.AP_CLERK):
+    ROLE_PERMISSIONS[_role] |= _grant(list(_BANK), EDIT)
+for _role in (Role.CONTROLLER, Role.AUDITOR, Role.EXECUTIVE):
+    ROLE_PERMISSIONS[_role] |= _grant(list(_BANK), (V,))
+ROLE_PERMISSIONS[Role.CONTROLLER] |= _grant(list(_POLICIES), EDIT)
+for _role in (
+    Role.AUDITOR,
+    Role.EXECUTIVE,
+    Role.PURCHASING_MANAGER,
+    Role.WAREHOUSE_MANAGER,
+    Role.SALES_MANAGER,
+):
+    ROLE_PERMISSIONS[_role] |= _grant(list(_POLICIES), (V,))
 
 
 def role_allows(role: Role, model_label: str, action: str) -> bool:

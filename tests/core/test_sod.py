@@ -51,5 +51,5 @@ def test_same_user_cannot_do_both_sides(rule, company_a):
 def test_role_conflict_report_lists_users_with_both_permissions(rule, company_a):
     buyer = factories.user(Role.BUYER, companies=[company_a])
     clerk = factories.user(Role.AP_CLERK, companies=[company_a])
-    found = sod.role_conflicts([buyer, clerk])
-    assert [(c.username, c.rule.code) for c in found] == [(buyer.username, RULE.code)]
+    found = [c for c in sod.role_conflicts([buyer, clerk]) if c.rule.code == RULE.code]
+    assert [c.username for c in found] == [buyer.username]

@@ -4,9 +4,11 @@ from crossdock.masterdata.models.access import UserAccess
 from crossdock.masterdata.models.currency import Currency, ExchangeRate
 from crossdock.masterdata.models.organisation import Company, Location, LocationKind, Warehouse
 from crossdock.masterdata.models.partner import (
+    ApprovalStatus,
     CustomerTier,
     Partner,
     PartnerAddress,
+    PartnerBankAccount,
     PaymentTerm,
     SupplierRiskClass,
 )
@@ -21,6 +23,8 @@ from crossdock.masterdata.models.product import (
 from crossdock.masterdata.models.units import Unit, UnitCategory
 
 __all__ = [
+    "ApprovalStatus",
+    "PartnerBankAccount",
     "Company",
     "CostingMethod",
     "Currency",

@@ -55,6 +55,12 @@ class SupplierRiskClass(models.TextChoices):
     HIGH = "high", "High"
 
 
+class ApprovalStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for approval"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+
+
 class Partner(ScopedModel):
     """A customer and/or supplier of a company, with its commercial terms.
 
@@ -80,6 +86,13 @@ class Partner(ScopedModel):
     customer_tier = models.CharField(max_length=12, choices=CustomerTier.choices, blank=True)
     supplier_risk_class = models.CharField(
         max_length=8, choices=SupplierRiskClass.choices, blank=True
+    )
+    approval_status = models.CharField(
+        max_length=10,
+        choices=ApprovalStatus.choices,
+        default=ApprovalStatus.APPROVED,
+        editable=False,
+        help_text="Suppliers go through vendor onboarding approval before they can be used.",
     )
     active = models.BooleanField(default=True)
 
@@ -153,3 +166,59 @@ class PartnerAddress(models.Model):
 
     def __str__(self) -> str:
         return f"{self.street}, {self.postal_code} {self.city} ({self.country})"
+
+
+class PartnerBankAccount(ScopedModel):
+    """A bank account of a partner. A new or changed account stays ``pending`` until approved.
+
+    Changing a supplier's bank details is a classic fraud path, so the change is
+    its own approvable document; the account payments use is the ``active`` one.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for approval"
+        ACTIVE = "active", "Active"
+        REJECTED = "rejected", "Rejected"
+        RETIRED = "retired", "Replaced"
+
+    company_path = "partner__company"
+
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="bank_accounts")
+    iban = models.CharField(max_length=34, verbose_name="IBAN")
+    bic = models.CharField(max_length=11, blank=True, verbose_name="BIC")
+    holder = models.CharField(max_length=200)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING, editable=False
+    )
+
+    class Meta:
+        ordering = ["partner", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partner"],
+                condition=Q(status="active"),
+                name="bank_account_one_active_per_partner",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner.code} {self.iban}"
+
+    def clean(self) -> None:
+        from stdnum import bic, iban
+        from stdnum.exceptions import ValidationError as NumberError
+
+        errors: dict[str, str] = {}
+        try:
+            self.iban = iban.compact(self.iban or "")
+            iban.validate(self.iban)
+        except NumberError as error:
+            errors["iban"] = f"Not a valid IBAN: {error}"
+        if self.bic:
+            try:
+                self.bic = bic.compact(self.bic)
+                bic.validate(self.bic)
+            except NumberError as error:
+                errors["bic"] = f"Not a valid BIC: {error}"
+        if errors:
+            raise ValidationError(errors)

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class ApprovalsConfig(AppConfig):
+    name = "crossdock.approvals"
+    label = "approvals"
+    verbose_name = "Approvals and governance"
+
+    def ready(self) -> None:
+        from crossdock.approvals import documents  # noqa: F401 - registers the document types
