@@ -1,4 +1,4 @@
-"""Real parallel processes: concurrent approvals make exactly one transition; the worker escalates."""
+"""Real parallel processes: concurrent approvals make one transition; the worker escalates."""
 
 import datetime
 import os
@@ -76,7 +76,7 @@ def test_two_approvers_at_once_make_exactly_one_transition(people, make_policy, 
         ["deputy-purchasing", str(request.pk), start],
     )
     assert outputs.count("ok") == 1, outputs
-    assert [o for o in outputs if o != "ok"][0].startswith("refused:")
+    assert next(o for o in outputs if o != "ok").startswith("refused:")
     assert ApprovalRequest.objects.get(pk=request.pk).status == "approved"
     assert OutboxEvent.objects.filter(name="approvals.granted").count() == 1
     assert AuditEntry.objects.filter(action="approvals.approve").count() == 1
