@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "crossdock.core",
     "crossdock.masterdata",
     "crossdock.approvals",
+    "crossdock.inventory",
     "crossdock.api",
     "crossdock.web",
 ]

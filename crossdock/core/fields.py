@@ -10,6 +10,9 @@ money amount, quantity and rate as a 64-bit integer count of its smallest unit
 ``Decimal``. Integer ``SUM()`` is exact on SQLite and on PostgreSQL (where a
 ``bigint`` sum is a ``numeric``), so any aggregate the database computes is exact.
 
+Arithmetic in the database must scale its operands too: use :func:`shifted`
+(``F(field) + amount``) rather than combining ``F()`` with a raw ``Decimal``.
+
 A value with more fractional digits than the field's scale is rejected, never
 rounded silently: rounding belongs to :mod:`crossdock.core.money` and the unit
 of measure rules.
@@ -148,3 +151,15 @@ class RateField(FixedDecimalField):
 
     def __init__(self, *args: Any, scale: int = RATE_SCALE, **kwargs: Any) -> None:
         super().__init__(*args, scale=scale, **kwargs)
+
+
+def shifted(model: type[models.Model], field_name: str, amount: Decimal) -> Any:
+    """``F(field) + amount`` for a fixed-point field, with ``amount`` scaled like the column.
+
+    Never combine ``F()`` with a raw ``Decimal`` on these fields: the database
+    would add the unscaled number. This builds the expression correctly.
+    """
+    field = model._meta.get_field(field_name)
+    assert isinstance(field, FixedDecimalField)
+    stored = field.get_prep_value(amount)
+    return models.F(field_name) + models.Value(stored, output_field=models.BigIntegerField())

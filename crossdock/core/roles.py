@@ -102,6 +102,23 @@ for _role in (Role.BUYER, Role.PURCHASING_MANAGER, Role.AP_CLERK):
 for _role in (Role.CONTROLLER, Role.AUDITOR, Role.EXECUTIVE):
     ROLE_PERMISSIONS[_role] |= _grant(list(_BANK), (V,))
 ROLE_PERMISSIONS[Role.CONTROLLER] |= _grant(list(_POLICIES), EDIT)
+
+_STOCK = ("inventory.transfer", "inventory.lot")
+for _role in (Role.WAREHOUSE_OPERATOR, Role.WAREHOUSE_MANAGER):
+    ROLE_PERMISSIONS[_role] |= _grant(list(_STOCK), EDIT)
+ROLE_PERMISSIONS[Role.WAREHOUSE_MANAGER] |= _grant(["inventory.removalrule"], EDIT)
+ROLE_PERMISSIONS[Role.ADMINISTRATOR] |= _grant([*_STOCK, "inventory.removalrule"], ALL)
+for _role in (
+    Role.BUYER,
+    Role.PURCHASING_MANAGER,
+    Role.SALES_REP,
+    Role.SALES_MANAGER,
+    Role.CONTROLLER,
+    Role.EXECUTIVE,
+    Role.AUDITOR,
+    Role.SERVICE_AGENT,
+):
+    ROLE_PERMISSIONS[_role] |= _grant(list(_STOCK), (V,))
 for _role in (
     Role.AUDITOR,
     Role.EXECUTIVE,

@@ -8,7 +8,7 @@ from django.db.models import Sum
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crossdock.core.fields import MoneyField, QuantityField
+from crossdock.core.fields import MoneyField, QuantityField, shifted
 from crossdock.masterdata.models import Currency, Partner, Product, Unit
 from tests import factories
 
@@ -95,3 +95,13 @@ def test_filters_compare_decimal_values(company):
     factories.partner(company, credit_limit=Decimal("100.4999"))
     assert Partner.objects.filter(credit_limit__gte="100.5").count() == 1
     assert Partner.objects.filter(credit_limit__lt=Decimal("100.5")).count() == 1
+
+
+@pytest.mark.django_db
+def test_shifted_adds_in_the_columns_scale(company):
+    partner = factories.partner(company, credit_limit=Decimal("10.25"))
+    Partner.objects.filter(pk=partner.pk).update(
+        credit_limit=shifted(Partner, "credit_limit", Decimal("0.75"))
+    )
+    partner.refresh_from_db()
+    assert partner.credit_limit == Decimal("11.0000")

@@ -1,0 +1,399 @@
+"""Validating (processing) a transfer: the moment stock really moves.
+
+Each move is done for the quantity given (all of it by default). Stock leaving
+an internal location must be reserved; what is not reserved yet is reserved now
+under the same locks. Stock arriving from outside gets a line with its lot or
+serial (created on receipt, with its expiry). All quants touched are locked in
+primary-key order, updated in memory, checked (never negative where the
+warehouse forbids it; a serial never twice in stock) and written back in bulk;
+then valuation layers are recorded. Whatever is not done goes to a backorder.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from crossdock.core import audit, events
+from crossdock.core.context import Actor
+from crossdock.core.errors import ConflictError, DomainError
+from crossdock.core.permissions import require
+from crossdock.inventory.events import TransferChanged
+from crossdock.inventory.models import Lot, MoveLine, MoveState, StockMove, Transfer
+from crossdock.inventory.services.quants import lock_quants, save_quants
+from crossdock.inventory.services.reservation import reserve_moves
+from crossdock.inventory.services.transfers import lock_transfer
+from crossdock.inventory.services.valuation import flows_of, record_layers
+from crossdock.masterdata.models import Location, Product, Tracking
+from crossdock.masterdata.models.organisation import INTERNAL_KINDS
+
+
+@dataclass(frozen=True)
+class DoneLine:
+    """What was really processed for one move (lot/serial by name; created on receipt)."""
+
+    move_id: int
+    quantity: Decimal
+    lot_name: str = ""
+    expires_on: datetime.date | None = None
+
+
+def _fail(problems: dict[str, list[str]]) -> None:
+    if problems:
+        name, messages = next(iter(problems.items()))
+        raise DomainError(f"{name}: {messages[0]}", fields=problems)
+
+
+def validate_transfer(
+    actor: Actor, transfer_id: Any, done: Sequence[DoneLine] | None = None
+) -> Transfer:
+    """Process a transfer (all of it, or ``done``); the rest becomes a backorder."""
+    with transaction.atomic():
+        transfer = lock_transfer(transfer_id)
+        require(actor, transfer, "change")
+        if transfer.state in (MoveState.DONE, MoveState.CANCELLED, MoveState.DRAFT):
+            raise ConflictError(
+                f"{transfer.reference} is {transfer.get_state_display().lower()}; "
+                "only a confirmed transfer can be processed."
+            )
+        moves = list(
+            transfer.moves.select_for_update()
+            .exclude(state__in=[MoveState.DONE, MoveState.CANCELLED])
+            .order_by("pk")
+        )
+        locations = Location.objects.in_bulk(
+            {m.source_id for m in moves} | {m.destination_id for m in moves}
+        )
+        products = Product.objects.select_related("base_unit").in_bulk(
+            {m.product_id for m in moves}
+        )
+        plan = _plan(moves, done, products)
+        now = timezone.now()
+        outgoing = [m for m in moves if locations[m.source_id].kind in INTERNAL_KINDS]
+        short = [m for m in outgoing if m.state != MoveState.ASSIGNED and plan.get(m.pk)]
+        if short:
+            reserve_moves(actor, [m.pk for m in short])
+        lines = _done_lines(moves, plan, locations, products, now)
+        _apply(lines, locations, products)
+        done_moves = _close_moves(moves, plan, now)
+        _backorder(actor, transfer, moves, plan)
+        record_layers(flows_of(done_moves, locations), now)
+        transfer.state = MoveState.DONE
+        transfer.done_at = now
+        transfer.save(update_fields=["state", "done_at", "updated_at"])
+        audit.record(
+            actor,
+            audit.Change(
+                "inventory.validate",
+                transfer,
+                None,
+                {"moves": {str(m.pk): str(q) for m, q in done_moves}},
+            ),
+        )
+        events.publish(TransferChanged(transfer.pk, "done", company_id=transfer.company_id))
+        return transfer
+
+
+def _plan(
+    moves: list[StockMove], done: Sequence[DoneLine] | None, products: dict[int, Product]
+) -> dict[int, list[DoneLine]]:
+    """The done quantities per move, checked: right move, unit decimals, not more than planned."""
+    by_id = {m.pk: m for m in moves}
+    if done is None:
+        return {m.pk: [DoneLine(m.pk, m.quantity)] for m in moves}
+    plan: dict[int, list[DoneLine]] = defaultdict(list)
+    problems: dict[str, list[str]] = {}
+    for index, line in enumerate(done):
+        where = f"lines[{index}]"
+        move = by_id.get(line.move_id)
+        if move is None:
+            problems[f"{where}.move"] = ["Not an open move of this transfer."]
+            continue
+        if line.quantity <= 0:
+            problems[f"{where}.quantity"] = ["The quantity must be positive."]
+            continue
+        unit = products[move.product_id].base_unit
+        if line.quantity != line.quantity.quantize(unit.quantum):
+            problems[f"{where}.quantity"] = [
+                f"{unit.code} allows at most {unit.decimal_places} decimal places."
+            ]
+        plan[move.pk].append(line)
+    for move_id, lines in plan.items():
+        if sum(ln.quantity for ln in lines) > by_id[move_id].quantity:
+            problems[f"move {move_id}"] = ["More than planned; add a new line instead."]
+    _fail(problems)
+    return dict(plan)
+
+
+def _lot_for(product: Product, line: DoneLine, receiving: bool, where: str) -> int | None:
+    if product.tracking == Tracking.NONE:
+        return None
+    name = line.lot_name.strip()
+    if not name:
+        raise DomainError(
+            f"{where}.lot: {product.sku} is tracked by {product.tracking}; give the lot or serial.",
+            fields={f"{where}.lot": ["Required."]},
+        )
+    if product.tracking == Tracking.SERIAL and line.quantity != 1:
+        raise DomainError(
+            f"{where}.quantity: one serial number is one unit.",
+            fields={f"{where}.quantity": ["Serial numbers are one unit each."]},
+        )
+    lot = Lot.objects.filter(product=product, name=name).first()
+    if lot is None:
+        if not receiving:
+            raise DomainError(
+                f"{where}.lot: unknown lot {name!r} of {product.sku}.",
+                fields={f"{where}.lot": ["Unknown lot."]},
+            )
+        expires = line.expires_on
+        if expires is None and product.shelf_life_days:
+            expires = timezone.now().date() + datetime.timedelta(days=product.shelf_life_days)
+        lot = Lot.objects.create(product=product, name=name, expires_on=expires)
+    elif not receiving and lot.expires_on and lot.expires_on < timezone.now().date():
+        raise DomainError(
+            f"{where}.lot: lot {name} expired on {lot.expires_on}.",
+            fields={f"{where}.lot": ["Expired."]},
+        )
+    return lot.pk
+
+
+def _done_lines(
+    moves: list[StockMove],
+    plan: dict[int, list[DoneLine]],
+    locations: dict[int, Location],
+    products: dict[int, Product],
+    now: datetime.datetime,
+) -> list[MoveLine]:
+    """Turn reserved lines into done lines (splitting where less is done); add receipt lines."""
+    reserved: dict[int, list[MoveLine]] = defaultdict(list)
+    for line in MoveLine.objects.filter(move__in=moves, done=False).order_by("pk"):
+        reserved[line.move_id].append(line)
+    result: list[MoveLine] = []
+    for move in moves:
+        product = products[move.product_id]
+        internal_source = locations[move.source_id].kind in INTERNAL_KINDS
+        for index, done_line in enumerate(plan.get(move.pk, [])):
+            where = f"move {move.pk} line {index}"
+            if not internal_source:
+                lot_id = _lot_for(product, done_line, receiving=True, where=where)
+                result.append(
+                    MoveLine.objects.create(
+                        move=move,
+                        product=product,
+                        source_id=move.source_id,
+                        destination_id=move.destination_id,
+                        lot_id=lot_id or move.lot_id,
+                        quantity=done_line.quantity,
+                        done=True,
+                        done_at=now,
+                    )
+                )
+                continue
+            wanted_lot = (
+                _lot_for(product, done_line, receiving=False, where=where)
+                if done_line.lot_name
+                else None
+            )
+            result.extend(
+                _take_reserved(
+                    move, reserved[move.pk], done_line.quantity, wanted_lot, now, locations, product
+                )
+            )
+    return result
+
+
+def _take_reserved(
+    move: StockMove,
+    lines: list[MoveLine],
+    quantity: Decimal,
+    lot_id: int | None,
+    now: datetime.datetime,
+    locations: dict[int, Location],
+    product: Product,
+) -> list[MoveLine]:
+    left = quantity
+    taken = []
+    for line in list(lines):
+        if left <= 0:
+            break
+        if lot_id is not None and line.lot_id != lot_id:
+            continue
+        if line.quantity <= left:
+            line.done, line.done_at = True, now
+            line.save(update_fields=["done", "done_at"])
+            left -= line.quantity
+            taken.append(line)
+        else:
+            line.quantity -= left
+            line.save(update_fields=["quantity"])
+            taken.append(
+                MoveLine.objects.create(
+                    move=move,
+                    product_id=line.product_id,
+                    source_id=line.source_id,
+                    destination_id=line.destination_id,
+                    lot_id=line.lot_id,
+                    quantity=left,
+                    done=True,
+                    done_at=now,
+                )
+            )
+            # The split-off part was reserved too: the quant keeps its reservation accounting.
+            left = Decimal(0)
+    if left > 0:
+        location = locations[move.source_id]
+        raise DomainError(
+            f"Not enough {product.sku} in {location.path}: {left} short "
+            "(reserve or count the stock first).",
+            fields={"quantity": [f"{left} short of {product.sku} in {location.path}."]},
+        )
+    for line in taken:
+        if line in lines:
+            lines.remove(line)
+    return taken
+
+
+def _apply(
+    lines: list[MoveLine], locations: dict[int, Location], products: dict[int, Product]
+) -> None:
+    """Move the done lines' quantities between quants, under locks, with every invariant checked."""
+    keys = {(ln.product_id, ln.source_id, ln.lot_id) for ln in lines} | {
+        (ln.product_id, ln.destination_id, ln.lot_id) for ln in lines
+    }
+    quants = lock_quants(keys)
+    for line in lines:
+        source = quants[(line.product_id, line.source_id, line.lot_id)]
+        destination = quants[(line.product_id, line.destination_id, line.lot_id)]
+        source.quantity -= line.quantity
+        if locations[line.source_id].kind in INTERNAL_KINDS:
+            source.reserved -= line.quantity
+        destination.quantity += line.quantity
+        if destination.quantity == line.quantity:
+            destination.in_date = line.done_at or timezone.now()
+    problems: dict[str, list[str]] = {}
+    for (product_id, location_id, lot_id), quant in quants.items():
+        product = products.get(product_id) or Product.objects.get(pk=product_id)
+        place = locations[location_id].path
+        if quant.quantity < 0 and not quant.allow_negative:
+            problems[f"{product.sku}@{place}"] = [
+                f"Not enough {product.sku} in {place}: it would go to {quant.quantity}."
+            ]
+        if (
+            product.tracking == Tracking.SERIAL
+            and lot_id is not None
+            and locations[location_id].kind in INTERNAL_KINDS
+            and quant.quantity > 1
+        ):
+            problems[f"{product.sku}@{place}"] = ["This serial number is already in stock."]
+    if problems:
+        _fail(problems)
+    serials = {
+        ln.lot_id
+        for ln in lines
+        if ln.lot_id
+        and products[ln.product_id].tracking == Tracking.SERIAL
+        and locations[ln.destination_id].kind in INTERNAL_KINDS
+    }
+    if serials:
+        from crossdock.inventory.models import Quant
+
+        doubles = (
+            Quant.objects.filter(lot_id__in=serials, location__kind__in=list(INTERNAL_KINDS))
+            .exclude(pk__in=[q.pk for q in quants.values()])
+            .filter(quantity__gt=0)
+        )
+        if doubles.exists():
+            raise DomainError(
+                "A serial number received is already in stock elsewhere.",
+                fields={"lot": ["Serial already in stock."]},
+            )
+    save_quants(quants.values())
+
+
+def _close_moves(
+    moves: list[StockMove], plan: dict[int, list[DoneLine]], now: datetime.datetime
+) -> list[tuple[StockMove, Decimal]]:
+    done = []
+    for move in moves:
+        quantity = sum((ln.quantity for ln in plan.get(move.pk, [])), Decimal(0))
+        if quantity <= 0:
+            continue
+        done.append((move, quantity))
+    return done
+
+
+def _backorder(
+    actor: Actor, transfer: Transfer, moves: list[StockMove], plan: dict[int, list[DoneLine]]
+) -> Transfer | None:
+    """Finish the done moves; put what is left into a backorder transfer."""
+    now = timezone.now()
+    remainders = []
+    for move in moves:
+        done_quantity = sum((ln.quantity for ln in plan.get(move.pk, [])), Decimal(0))
+        remaining = move.quantity - done_quantity
+        if done_quantity > 0:
+            move.quantity = done_quantity
+            move.state = MoveState.DONE
+            move.done_at = now
+            move.save(update_fields=["quantity", "state", "done_at"])
+        if remaining > 0:
+            remainders.append((move, remaining))
+    if not remainders:
+        return None
+    backorder = Transfer.objects.create(
+        company=transfer.company,
+        warehouse=transfer.warehouse,
+        reference=f"{transfer.reference}-B{transfer.backorders.count() + 1}",
+        kind=transfer.kind,
+        state=MoveState.CONFIRMED,
+        source=transfer.source,
+        destination=transfer.destination,
+        partner=transfer.partner,
+        scheduled_at=transfer.scheduled_at,
+        origin=transfer.origin,
+        backorder_of=transfer,
+        priority=transfer.priority,
+        promised_on=transfer.promised_on,
+    )
+    for move, remaining in remainders:
+        open_lines = list(MoveLine.objects.filter(move=move, done=False))
+        if move.state == MoveState.DONE:
+            new_move = StockMove.objects.create(
+                company=move.company,
+                transfer=backorder,
+                product=move.product,
+                quantity=remaining,
+                source=move.source,
+                destination=move.destination,
+                lot=move.lot,
+                state=MoveState.CONFIRMED,
+                scheduled_at=move.scheduled_at,
+                priority=move.priority,
+                promised_on=move.promised_on,
+                unit_cost=move.unit_cost,
+                origin=move.origin,
+            )
+            MoveLine.objects.filter(pk__in=[ln.pk for ln in open_lines]).update(move=new_move)
+            reserved = sum((ln.quantity for ln in open_lines), Decimal(0))
+            new_move.state = (
+                MoveState.ASSIGNED
+                if reserved >= remaining
+                else MoveState.PARTIAL
+                if reserved > 0
+                else MoveState.CONFIRMED
+            )
+            new_move.save(update_fields=["state"])
+        else:
+            StockMove.objects.filter(pk=move.pk).update(transfer=backorder)
+    audit.record(
+        actor, audit.Change("inventory.backorder", backorder, None, audit.snapshot(backorder))
+    )
+    return backorder
