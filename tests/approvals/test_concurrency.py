@@ -17,7 +17,7 @@ from crossdock.approvals.tasks import escalate_overdue_steps
 from crossdock.core.models import AuditEntry, OutboxEvent
 from crossdock.masterdata.models import Partner
 from tests.approvals.conftest import HIGH_RISK
-from tests.core.test_tasks import database_url_of_test_database
+from tests.parallel import database_url_of_test_database
 
 DECIDE = """
 import os, sys, time

@@ -5,20 +5,9 @@ import subprocess
 import sys
 
 import pytest
-from django.db import connection
 
 from crossdock.core.tasks import run_audit
-
-
-def database_url_of_test_database() -> str:
-    settings = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{settings['NAME']}"
-    host = settings["HOST"] or "localhost"
-    if host.startswith("/"):
-        host = host.replace("/", "%2F")
-    port = f":{settings['PORT']}" if settings["PORT"] else ""
-    return f"postgres://{settings['USER']}@{host}{port}/{settings['NAME']}"
+from tests.parallel import database_url_of_test_database
 
 
 @pytest.mark.parallel

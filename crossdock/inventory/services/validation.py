@@ -268,6 +268,9 @@ def _apply(
     keys = {(ln.product_id, ln.source_id, ln.lot_id) for ln in lines} | {
         (ln.product_id, ln.destination_id, ln.lot_id) for ln in lines
     }
+    unknown = {key[1] for key in keys} - set(locations)
+    if unknown:  # reserved lines may come from bins below the move's source
+        locations = {**locations, **Location.objects.in_bulk(unknown)}
     quants = lock_quants(keys)
     for line in lines:
         source = quants[(line.product_id, line.source_id, line.lot_id)]

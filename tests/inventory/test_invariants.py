@@ -1,0 +1,72 @@
+"""Property test: any sequence of receipts, moves, reservations, deliveries and cancellations
+keeps quants equal to the moves, never negative, and reserved within on hand."""
+
+from decimal import Decimal
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from crossdock.core.checks import run_checks
+from crossdock.core.errors import DomainError
+from crossdock.inventory import services
+from crossdock.inventory.models import Quant, Transfer
+from tests import factories
+from tests.inventory.conftest import SYSTEM
+
+operation = st.one_of(
+    st.tuples(st.just("receive"), st.integers(0, 1), st.integers(1, 9), st.integers(0, 1)),
+    st.tuples(st.just("deliver"), st.integers(0, 1), st.integers(1, 9), st.integers(0, 1)),
+    st.tuples(st.just("move"), st.integers(0, 1), st.integers(1, 9), st.integers(0, 1)),
+    st.tuples(st.just("reserve"), st.integers(0, 1), st.integers(1, 9), st.integers(0, 1)),
+    st.tuples(st.just("cancel"), st.integers(0, 1), st.integers(1, 9), st.integers(0, 1)),
+    st.tuples(st.just("partial"), st.integers(0, 1), st.integers(1, 9), st.integers(0, 1)),
+)
+
+
+@settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(operations=st.lists(operation, min_size=1, max_size=14))
+def test_quants_always_equal_the_moves(site, operations):
+    products = [
+        factories.product(costing_method="fifo"),
+        factories.product(costing_method="average"),
+    ]
+    bins = [site.stock, site.bin(factories.next_code("B"))]
+    open_deliveries: list[Transfer] = []
+    for kind, p, quantity, b in operations:
+        product, location = products[p], bins[b]
+        amount = str(quantity)
+        try:
+            if kind == "receive":
+                site.receive(product, amount, cost="1.25", into=location)
+            elif kind == "deliver":
+                services.validate_transfer(
+                    SYSTEM, site.deliver(product, amount, source=location).pk
+                )
+            elif kind == "move":
+                transfer = site.transfer(
+                    "internal", location, bins[1 - b], [(product, amount, None)]
+                )
+                services.validate_transfer(SYSTEM, transfer.pk)
+            elif kind == "reserve":
+                delivery = site.deliver(product, amount)
+                services.reserve_moves(SYSTEM, delivery.moves.values_list("pk", flat=True))
+                open_deliveries.append(delivery)
+            elif kind == "cancel" and open_deliveries:
+                services.cancel_transfer(SYSTEM, open_deliveries.pop().pk)
+            elif kind == "partial" and open_deliveries:
+                delivery = open_deliveries.pop()
+                move = delivery.moves.get()
+                services.validate_transfer(
+                    SYSTEM, delivery.pk, [services.DoneLine(move.pk, Decimal(1))]
+                )
+        except DomainError:
+            pass  # refused operations must leave everything as it was
+        for quant in Quant.objects.filter(location__warehouse__isnull=False):
+            assert quant.quantity >= 0
+            assert 0 <= quant.reserved <= quant.quantity
+        _, findings = run_checks()
+        assert findings == [], findings
