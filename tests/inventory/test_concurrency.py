@@ -22,7 +22,8 @@ RESERVE = """
 from crossdock.core.context import Actor
 from crossdock.inventory.services import reserve_moves
 from crossdock.inventory.models import StockMove
-result = reserve_moves(Actor.system("race"), StockMove.objects.filter(transfer_id={transfer_id}).values_list("pk", flat=True))
+moves = StockMove.objects.filter(transfer_id={transfer_id}).values_list("pk", flat=True)
+result = reserve_moves(Actor.system("race"), moves)
 print("ok" if result.assigned else "waiting")
 """
 
