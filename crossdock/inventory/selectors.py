@@ -1,0 +1,207 @@
+"""Inventory queries: stock by location, available-to-promise, stock valuation, lot trace."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import F, Q, Sum
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from crossdock.inventory.models import MoveLine, MoveState, Quant, StockMove, ValuationLayer
+from crossdock.inventory.models.stock import OPEN_STATES
+from crossdock.masterdata.models import Warehouse
+from crossdock.masterdata.models.organisation import SELLABLE_KINDS
+
+ZERO = Decimal(0)
+
+
+@dataclass
+class Availability:
+    """Available-to-promise of one product in one warehouse (or region, or the group)."""
+
+    product_id: int
+    scope: str
+    on_hand: Decimal = ZERO
+    reserved: Decimal = ZERO
+    incoming: dict[datetime.date, Decimal] = field(default_factory=dict)
+    outgoing: dict[datetime.date, Decimal] = field(default_factory=dict)
+
+    def projection(self) -> list[tuple[datetime.date, Decimal]]:
+        """Projected free stock after each day with a movement, from today (overdue counts today)."""
+        today = timezone.now().date()
+        changes: dict[datetime.date, Decimal] = {}
+        for day, quantity in self.incoming.items():
+            changes[max(day, today)] = changes.get(max(day, today), ZERO) + quantity
+        for day, quantity in self.outgoing.items():
+            changes[max(day, today)] = changes.get(max(day, today), ZERO) - quantity
+        level = self.on_hand - self.reserved
+        result = []
+        for day in sorted({today, *changes}):
+            level += changes.get(day, ZERO)
+            result.append((day, level))
+        return result
+
+    @property
+    def available_now(self) -> Decimal:
+        return self.available_on(timezone.now().date())
+
+    def available_on(self, day: datetime.date) -> Decimal:
+        """What can be promised for ``day`` without breaking a later commitment."""
+        projection = self.projection()
+        from_day = [level for d, level in projection if d > day]
+        up_to = [level for d, level in projection if d <= day]
+        return min([up_to[-1], *from_day]) if up_to else min(from_day)
+
+    def earliest_date(self, quantity: Decimal) -> datetime.date | None:
+        """The first day ``quantity`` can be promised, or ``None`` if nothing planned covers it."""
+        projection = self.projection()
+        for index, (day, _) in enumerate(projection):
+            if min(level for _, level in projection[index:]) >= quantity:
+                return day
+        return None
+
+
+def _date(value: datetime.datetime | datetime.date) -> datetime.date:
+    return value if not isinstance(value, datetime.datetime) else value.date()
+
+
+def availability(
+    product_ids: Iterable[int],
+    *,
+    warehouse_ids: Iterable[int] | None = None,
+    group_by: str = "warehouse",
+) -> dict[tuple[int, str], Availability]:
+    """ATP per product and warehouse (``group_by="region"`` or ``"group"`` to aggregate)."""
+    products = list(product_ids)
+    warehouses = Warehouse.objects.all()
+    if warehouse_ids is not None:
+        warehouses = warehouses.filter(pk__in=list(warehouse_ids))
+    scope_of = {
+        w.pk: (
+            w.code
+            if group_by == "warehouse"
+            else w.region or "—"
+            if group_by == "region"
+            else "group"
+        )
+        for w in warehouses
+    }
+    result: dict[tuple[int, str], Availability] = {}
+
+    def entry(product_id: int, warehouse_id: int) -> Availability:
+        key = (product_id, scope_of[warehouse_id])
+        if key not in result:
+            result[key] = Availability(product_id, key[1])
+        return result[key]
+
+    sellable = [k.value for k in SELLABLE_KINDS]
+    stock = (
+        Quant.objects.filter(
+            product_id__in=products,
+            location__warehouse_id__in=list(scope_of),
+            location__kind__in=sellable,
+        )
+        .values_list("product_id", "location__warehouse_id")
+        .annotate(on_hand=Sum("quantity"), reserved=Sum("reserved"))
+    )
+    for product_id, warehouse_id, on_hand, reserved in stock:
+        item = entry(product_id, warehouse_id)
+        item.on_hand += on_hand
+        item.reserved += reserved
+    open_moves = StockMove.objects.filter(product_id__in=products, state__in=OPEN_STATES)
+    incoming = (
+        open_moves.filter(
+            destination__warehouse_id__in=list(scope_of), destination__kind__in=sellable
+        )
+        .exclude(source__warehouse_id=F("destination__warehouse_id"))
+        .annotate(day=TruncDate("scheduled_at"))
+        .values_list("product_id", "destination__warehouse_id", "day")
+        .annotate(total=Sum("quantity"))
+    )
+    for product_id, warehouse_id, day, total in incoming:
+        bucket = entry(product_id, warehouse_id).incoming
+        bucket[_date(day)] = bucket.get(_date(day), ZERO) + total
+    reserved_by_move = dict(
+        MoveLine.objects.filter(move__in=open_moves, done=False)
+        .values_list("move_id")
+        .annotate(total=Sum("quantity"))
+    )
+    outgoing = (
+        open_moves.filter(source__warehouse_id__in=list(scope_of))
+        .filter(
+            ~Q(destination__warehouse_id=F("source__warehouse_id"))
+            | Q(destination__warehouse__isnull=True)
+        )
+        .values_list("pk", "product_id", "source__warehouse_id", "scheduled_at", "quantity")
+    )
+    for move_id, product_id, warehouse_id, scheduled_at, quantity in outgoing:
+        unreserved = quantity - reserved_by_move.get(move_id, ZERO)
+        if unreserved > 0:
+            bucket = entry(product_id, warehouse_id).outgoing
+            day = _date(scheduled_at)
+            bucket[day] = bucket.get(day, ZERO) + unreserved
+    return result
+
+
+@dataclass(frozen=True)
+class ValuationRow:
+    product_id: int
+    quantity: Decimal
+    value: Decimal
+
+
+def stock_valuation(company_id: int, as_of: datetime.datetime | None = None) -> list[ValuationRow]:
+    """Quantity and value per product from the valuation layers (optionally as of a past date)."""
+    layers = ValuationLayer.objects.filter(company_id=company_id)
+    if as_of is not None:
+        layers = layers.filter(recorded_at__lte=as_of)
+    rows = (
+        layers.values_list("product_id")
+        .annotate(quantity=Sum("quantity"), value=Sum("value"))
+        .order_by("product_id")
+    )
+    return [ValuationRow(p, q, v) for p, q, v in rows if q or v]
+
+
+def stock_by_location(product_id: int) -> list[Quant]:
+    return list(
+        Quant.objects.filter(product_id=product_id)
+        .exclude(quantity=0, reserved=0)
+        .select_related("location", "lot")
+        .order_by("location__path")
+    )
+
+
+@dataclass(frozen=True)
+class TraceStep:
+    done_at: datetime.datetime | None
+    reference: str
+    source: str
+    destination: str
+    quantity: Decimal
+
+
+def lot_trace(lot_id: int) -> list[TraceStep]:
+    """Where a lot came from and went, document by document."""
+    lines = (
+        MoveLine.objects.filter(lot_id=lot_id, done=True)
+        .select_related("move__transfer", "source", "destination")
+        .order_by("done_at", "pk")
+    )
+    return [
+        TraceStep(
+            line.done_at,
+            line.move.transfer.reference if line.move.transfer else line.move.origin,
+            line.source.path,
+            line.destination.path,
+            line.quantity,
+        )
+        for line in lines
+    ]
+
+
+__all__ = ["MoveState", "availability", "lot_trace", "stock_by_location", "stock_valuation"]
