@@ -31,7 +31,7 @@ class Availability:
     outgoing: dict[datetime.date, Decimal] = field(default_factory=dict)
 
     def projection(self) -> list[tuple[datetime.date, Decimal]]:
-        """Projected free stock after each day with a movement, from today (overdue counts today)."""
+        """Projected free stock after each day with a movement (overdue ones count today)."""
         today = timezone.now().date()
         changes: dict[datetime.date, Decimal] = {}
         for day, quantity in self.incoming.items():
