@@ -20,4 +20,4 @@ class StockValued(DomainEvent):
     """Valuation layers were recorded for done moves (accounting posts from these)."""
 
     name = "inventory.stock-valued"
-    layer_ids: tuple[int, ...]
+    move_ids: tuple[int, ...]

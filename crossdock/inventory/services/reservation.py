@@ -26,6 +26,7 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 
 from crossdock.core import audit
+from crossdock.core.bulk import insert_values, update_values
 from crossdock.core.context import Actor
 from crossdock.inventory.models import (
     MoveLine,
@@ -50,60 +51,105 @@ class ReservationResult:
     waiting: int
 
 
-def _strategy_resolver(moves: list[StockMove]) -> Any:
+@dataclass(slots=True)
+class _Move:
+    pk: int
+    product_id: int
+    source_id: int
+    destination_id: int
+    quantity: Decimal
+    priority: int
+    promised_on: datetime.date | None
+    transfer_id: int | None
+    lot_id: int | None
+    state: str = MoveState.CONFIRMED
+
+
+@dataclass(slots=True)
+class _Stock:
+    pk: int
+    product_id: int
+    location_id: int
+    lot_id: int | None
+    quantity: Decimal
+    reserved: Decimal
+    in_date: datetime.datetime
+    path: str
+    kind: str
+    pick_sequence: int
+    expires_on: datetime.date | None
+
+
+def _strategy_resolver(moves: list[_Move]) -> Any:
     rules = list(RemovalRule.objects.select_related("category", "location"))
     by_location = {r.location.path: r.strategy for r in rules if r.location is not None}
     by_category = {
         r.category.path: r.strategy for r in rules if r.category is not None and r.location is None
     }
-    products = Product.objects.select_related("category").in_bulk({m.product_id for m in moves})
+    info = {
+        pk: (path, shelf_life)
+        for pk, path, shelf_life in Product.objects.filter(
+            pk__in={m.product_id for m in moves}
+        ).values_list("pk", "category__path", "shelf_life_days")
+    }
 
-    def strategy(move: StockMove, source_path: str) -> str:
+    def strategy(move: _Move, source_path: str) -> str:
         path = source_path
         while path:
             if path in by_location:
                 return by_location[path]
             path = path.rpartition("/")[0]
-        product = products[move.product_id]
-        path = product.category.path
+        category_path, shelf_life = info[move.product_id]
+        path = category_path
         while path:
             if path in by_category:
                 return by_category[path]
             path = path.rpartition("/")[0]
-        return RemovalStrategy.FEFO if product.shelf_life_days else RemovalStrategy.FIFO
+        return RemovalStrategy.FEFO if shelf_life else RemovalStrategy.FIFO
 
     return strategy
 
 
+_MOVE_FIELDS = (
+    "pk", "product_id", "source_id", "destination_id", "quantity", "priority", "promised_on",
+    "transfer_id", "lot_id",
+)  # fmt: skip
+_STOCK_FIELDS = (
+    "pk", "product_id", "location_id", "lot_id", "quantity", "reserved", "in_date",
+    "location__path", "location__kind", "location__pick_sequence", "lot__expires_on",
+)  # fmt: skip
+
+
 def reserve_moves(actor: Actor, move_ids: Iterable[int]) -> ReservationResult:
     """Reserve as much as is available for each move, highest priority first."""
+    ids = sorted(set(move_ids))
     with transaction.atomic():
-        moves = list(
-            StockMove.objects.select_for_update()
-            .filter(pk__in=list(move_ids), state__in=RESERVABLE_STATES)
-            .order_by("pk")
-        )
+        moves: list[_Move] = []
+        for start in range(0, len(ids), 500):
+            moves.extend(
+                _Move(*row)
+                for row in StockMove.objects.select_for_update()
+                .filter(pk__in=ids[start : start + 500], state__in=RESERVABLE_STATES)
+                .order_by("pk")
+                .values_list(*_MOVE_FIELDS)
+            )
         if not moves:
             return ReservationResult(0, 0, 0)
         moves.sort(key=lambda m: (m.priority, m.promised_on or datetime.date.max, m.pk))
         sources = Location.objects.in_bulk({m.source_id for m in moves})
-        already = dict(
-            MoveLine.objects.filter(move__in=moves, done=False)
-            .values_list("move_id")
-            .annotate(total=Sum("quantity"))
-        )
+        already = _already_reserved(ids)
         candidates = _lock_candidates(moves, sources)
         strategy_of = _strategy_resolver(moves)
-        lines: list[MoveLine] = []
-        touched: dict[int, Quant] = {}
+        new_lines: list[tuple[Any, ...]] = []
+        touched: dict[int, _Stock] = {}
         counts = {"assigned": 0, "partial": 0, "waiting": 0}
         for move in moves:
             source = sources[move.source_id]
-            needed = move.quantity - (already.get(move.pk) or Decimal(0))
+            needed = move.quantity - already.get(move.pk, ZERO)
             pool = [
                 q
                 for q in candidates.get(move.product_id, [])
-                if _inside(q.location, source) and (move.lot_id is None or q.lot_id == move.lot_id)
+                if _inside(q, source) and (move.lot_id is None or q.lot_id == move.lot_id)
             ]
             for quant in _ordered(pool, strategy_of(move, source.path)):
                 if needed <= 0:
@@ -115,16 +161,10 @@ def reserve_moves(actor: Actor, move_ids: Iterable[int]) -> ReservationResult:
                 quant.reserved += take
                 touched[quant.pk] = quant
                 needed -= take
-                lines.append(
-                    MoveLine(
-                        move=move,
-                        product_id=move.product_id,
-                        source_id=quant.location_id,
-                        destination_id=move.destination_id,
-                        lot_id=quant.lot_id,
-                        quantity=take,
-                    )
-                )
+                new_lines.append(
+                    (move.pk, move.product_id, quant.location_id, move.destination_id,
+                     quant.lot_id, take, False)
+                )  # fmt: skip
             if needed <= 0:
                 move.state = MoveState.ASSIGNED
                 counts["assigned"] += 1
@@ -133,9 +173,13 @@ def reserve_moves(actor: Actor, move_ids: Iterable[int]) -> ReservationResult:
                 counts["partial"] += 1
             else:
                 counts["waiting"] += 1
-        MoveLine.objects.bulk_create(lines, batch_size=1000)
-        save_quants(touched.values())
-        StockMove.objects.bulk_update(moves, ["state"], batch_size=1000)
+        insert_values(
+            MoveLine,
+            ["move", "product", "source", "destination", "lot", "quantity", "done"],
+            new_lines,
+        )
+        update_values(Quant, ["reserved"], [(q.reserved, q.pk) for q in touched.values()])
+        update_values(StockMove, ["state"], [(m.state, m.pk) for m in moves])
         _refresh_transfer_states({m.transfer_id for m in moves if m.transfer_id})
         transfers = Transfer.objects.in_bulk({m.transfer_id for m in moves if m.transfer_id})
         for transfer_id in sorted(transfers):
@@ -145,54 +189,63 @@ def reserve_moves(actor: Actor, move_ids: Iterable[int]) -> ReservationResult:
         return ReservationResult(**counts)
 
 
-def _inside(location: Location, source: Location) -> bool:
-    if location.pk == source.pk:
-        return True
-    if location.kind in BLOCKED_KINDS:
-        return False
-    return location.path.startswith(source.path + "/")
+ZERO = Decimal(0)
 
 
-def _ordered(pool: list[Quant], strategy: str) -> list[Quant]:
-    if strategy == RemovalStrategy.FEFO:
-        return sorted(
-            pool,
-            key=lambda q: (
-                q.lot.expires_on if q.lot is not None and q.lot.expires_on else datetime.date.max,
-                q.in_date,
-                q.pk,
-            ),
+def _already_reserved(ids: list[int]) -> dict[int, Decimal]:
+    result: dict[int, Decimal] = {}
+    for start in range(0, len(ids), 500):
+        result.update(
+            MoveLine.objects.filter(move_id__in=ids[start : start + 500], done=False)
+            .values_list("move_id")
+            .annotate(total=Sum("quantity"))
         )
+    return result
+
+
+def _inside(quant: _Stock, source: Location) -> bool:
+    if quant.location_id == source.pk:
+        return True
+    if quant.kind in BLOCKED_KINDS:
+        return False
+    return quant.path.startswith(source.path + "/")
+
+
+def _ordered(pool: list[_Stock], strategy: str) -> list[_Stock]:
+    if strategy == RemovalStrategy.FEFO:
+        return sorted(pool, key=lambda q: (q.expires_on or datetime.date.max, q.in_date, q.pk))
     if strategy == RemovalStrategy.CLOSEST:
-        return sorted(pool, key=lambda q: (q.location.pick_sequence, q.location.path, q.pk))
+        return sorted(pool, key=lambda q: (q.pick_sequence, q.path, q.pk))
     return sorted(pool, key=lambda q: (q.in_date, q.pk))
 
 
-def _lock_candidates(
-    moves: list[StockMove], sources: dict[int, Location]
-) -> dict[int, list[Quant]]:
-    """Quants with free stock the moves could use, locked in primary-key order."""
+def _lock_candidates(moves: list[_Move], sources: dict[int, Location]) -> dict[int, list[_Stock]]:
+    """Quants with free stock the moves could use, locked in ascending primary-key order."""
     today = timezone.now().date()
-    by_company: dict[int, set[int]] = defaultdict(set)
-    for move in moves:
-        by_company[sources[move.source_id].company_id].add(move.product_id)
     area = Q()
     for source in {sources[m.source_id] for m in moves}:
         area |= Q(location=source) | Q(
             location__path__startswith=source.path + "/", location__company_id=source.company_id
         )
     product_ids = sorted({m.product_id for m in moves})
-    result: dict[int, list[Quant]] = defaultdict(list)
+    candidate_pks: list[int] = []
     for start in range(0, len(product_ids), 500):
-        chunk = product_ids[start : start + 500]
-        quants = (
-            Quant.objects.select_for_update(of=("self",))
-            .filter(area, product_id__in=chunk)
+        candidate_pks.extend(
+            Quant.objects.filter(area, product_id__in=product_ids[start : start + 500])
             .exclude(lot__expires_on__lt=today)
-            .select_related("location", "lot")
-            .order_by("pk")
+            .values_list("pk", flat=True)
         )
-        for quant in quants:
+    candidate_pks.sort()
+    result: dict[int, list[_Stock]] = defaultdict(list)
+    for start in range(0, len(candidate_pks), 500):
+        rows = (
+            Quant.objects.select_for_update(of=("self",))
+            .filter(pk__in=candidate_pks[start : start + 500])
+            .order_by("pk")
+            .values_list(*_STOCK_FIELDS)
+        )
+        for row in rows:
+            quant = _Stock(*row)
             if quant.quantity > quant.reserved:
                 result[quant.product_id].append(quant)
     return result

@@ -22,6 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from crossdock.core import audit, events
+from crossdock.core.bulk import insert_values, update_rows
 from crossdock.core.context import Actor
 from crossdock.core.errors import ConflictError, DomainError
 from crossdock.core.permissions import require
@@ -80,11 +81,12 @@ def validate_transfer(
         short = [m for m in outgoing if m.state != MoveState.ASSIGNED and plan.get(m.pk)]
         if short:
             reserve_moves(actor, [m.pk for m in short])
-        lines = _done_lines(moves, plan, locations, products, now)
+        lines, split = _done_lines(moves, plan, locations, products, now)
         _apply(lines, locations, products)
+        _save_lines(lines, split)
         done_moves = _close_moves(moves, plan, now)
         _backorder(actor, transfer, moves, plan)
-        record_layers(flows_of(done_moves, locations), now)
+        record_layers(flows_of(done_moves, locations), now, products)
         transfer.state = MoveState.DONE
         transfer.done_at = now
         transfer.save(update_fields=["state", "done_at", "updated_at"])
@@ -171,12 +173,13 @@ def _done_lines(
     locations: dict[int, Location],
     products: dict[int, Product],
     now: datetime.datetime,
-) -> list[MoveLine]:
+) -> tuple[list[MoveLine], list[MoveLine]]:
     """Turn reserved lines into done lines (splitting where less is done); add receipt lines."""
     reserved: dict[int, list[MoveLine]] = defaultdict(list)
     for line in MoveLine.objects.filter(move__in=moves, done=False).order_by("pk"):
         reserved[line.move_id].append(line)
     result: list[MoveLine] = []
+    split: list[MoveLine] = []
     for move in moves:
         product = products[move.product_id]
         internal_source = locations[move.source_id].kind in INTERNAL_KINDS
@@ -185,7 +188,7 @@ def _done_lines(
             if not internal_source:
                 lot_id = _lot_for(product, done_line, receiving=True, where=where)
                 result.append(
-                    MoveLine.objects.create(
+                    MoveLine(
                         move=move,
                         product=product,
                         source_id=move.source_id,
@@ -204,10 +207,17 @@ def _done_lines(
             )
             result.extend(
                 _take_reserved(
-                    move, reserved[move.pk], done_line.quantity, wanted_lot, now, locations, product
+                    move,
+                    reserved[move.pk],
+                    done_line.quantity,
+                    wanted_lot,
+                    now,
+                    locations,
+                    product,
+                    split,
                 )
             )
-    return result
+    return result, split
 
 
 def _take_reserved(
@@ -218,6 +228,7 @@ def _take_reserved(
     now: datetime.datetime,
     locations: dict[int, Location],
     product: Product,
+    split: list[MoveLine],
 ) -> list[MoveLine]:
     left = quantity
     taken = []
@@ -228,14 +239,13 @@ def _take_reserved(
             continue
         if line.quantity <= left:
             line.done, line.done_at = True, now
-            line.save(update_fields=["done", "done_at"])
             left -= line.quantity
             taken.append(line)
         else:
             line.quantity -= left
-            line.save(update_fields=["quantity"])
+            split.append(line)  # the rest stays reserved on the original line
             taken.append(
-                MoveLine.objects.create(
+                MoveLine(
                     move=move,
                     product_id=line.product_id,
                     source_id=line.source_id,
@@ -259,6 +269,22 @@ def _take_reserved(
         if line in lines:
             lines.remove(line)
     return taken
+
+
+def _save_lines(lines: list[MoveLine], split: list[MoveLine]) -> None:
+    """Write the done lines: new ones in bulk, reserved ones marked done, split ones shortened."""
+    insert_values(
+        MoveLine,
+        ["move", "product", "source", "destination", "lot", "quantity", "done", "done_at"],
+        [
+            (ln.move_id, ln.product_id, ln.source_id, ln.destination_id, ln.lot_id, ln.quantity,
+             True, ln.done_at)
+            for ln in lines
+            if ln.pk is None
+        ],
+    )  # fmt: skip
+    update_rows(MoveLine, ["done", "done_at"], [ln for ln in lines if ln.pk is not None])
+    update_rows(MoveLine, ["quantity"], split)
 
 
 def _apply(
@@ -339,6 +365,7 @@ def _backorder(
     """Finish the done moves; put what is left into a backorder transfer."""
     now = timezone.now()
     remainders = []
+    finished = []
     for move in moves:
         done_quantity = sum((ln.quantity for ln in plan.get(move.pk, [])), Decimal(0))
         remaining = move.quantity - done_quantity
@@ -346,9 +373,10 @@ def _backorder(
             move.quantity = done_quantity
             move.state = MoveState.DONE
             move.done_at = now
-            move.save(update_fields=["quantity", "state", "done_at"])
+            finished.append(move)
         if remaining > 0:
             remainders.append((move, remaining))
+    update_rows(StockMove, ["quantity", "state", "done_at"], finished)
     if not remainders:
         return None
     backorder = Transfer.objects.create(

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from crossdock.core import events
-from crossdock.core.fields import MONEY_SCALE, PRICE_SCALE, shifted
+from crossdock.core.bulk import insert_values, update_rows, update_values
+from crossdock.core.fields import MONEY_SCALE, PRICE_SCALE
 from crossdock.inventory.events import StockValued
 from crossdock.inventory.models import CostPool, StockMove, ValuationLayer
 from crossdock.masterdata.models import CostingMethod, Location, LocationKind, Product
@@ -52,117 +53,187 @@ def flows_of(
     return result
 
 
-def record_layers(flows: list[Flow], when: datetime.datetime) -> list[ValuationLayer]:
-    """Create the layers for ``flows`` (already under the transaction's locks)."""
+_LAYER_FIELDS = (
+    "company", "product", "move", "recorded_at", "quantity", "unit_cost", "value",
+    "remaining_quantity", "remaining_value", "description",
+)  # fmt: skip
+
+
+_LAYER_COLUMNS = tuple(
+    f"{name}_id" if name in ("company", "product", "move") else name for name in _LAYER_FIELDS
+)
+
+
+@dataclass(slots=True)
+class _Layer:
+    pk: int | None
+    company_id: int
+    product_id: int
+    move_id: int | None
+    recorded_at: datetime.datetime
+    quantity: Decimal
+    unit_cost: Decimal
+    value: Decimal
+    remaining_quantity: Decimal
+    remaining_value: Decimal
+    description: str
+
+    def values(self) -> tuple[object, ...]:
+        return (
+            self.company_id, self.product_id, self.move_id, self.recorded_at, self.quantity,
+            self.unit_cost, self.value, self.remaining_quantity, self.remaining_value,
+            self.description,
+        )  # fmt: skip
+
+
+def record_layers(
+    flows: list[Flow], when: datetime.datetime, products: dict[int, Product] | None = None
+) -> int:
+    """Record the layers for ``flows`` (under the transaction's locks), set-based; return count.
+
+    FIFO layers and average-cost pools of every product involved are read and
+    locked once, consumed in memory in move order, and written back in batches.
+    """
     if not flows:
-        return []
-    products = Product.objects.in_bulk({f.move.product_id for f in flows})
-    layers = []
-    for flow in sorted(flows, key=lambda f: (not f.incoming, f.move.pk)):
-        product = products[flow.move.product_id]
-        method = product.costing_method
-        if flow.incoming:
-            layers.append(_incoming(flow, product, method, when))
-        else:
-            layers.append(_outgoing(flow, product, method, when))
+        return 0
+    if products is None:
+        products = Product.objects.in_bulk({f.move.product_id for f in flows})
+    book = _Book(flows, products)
+    layers = [
+        book.incoming(flow, when) if flow.incoming else book.outgoing(flow, when)
+        for flow in sorted(flows, key=lambda f: (not f.incoming, f.move.pk))
+    ]
+    insert_values(ValuationLayer, _LAYER_FIELDS, [layer.values() for layer in layers])
+    book.save()
     events.publish(
-        StockValued(tuple(layer.pk for layer in layers), company_id=flows[0].move.company_id)
+        StockValued(tuple(sorted({f.move.pk for f in flows})), company_id=flows[0].move.company_id)
     )
-    return layers
+    return len(layers)
 
 
-def _incoming(flow: Flow, product: Product, method: str, when: datetime.datetime) -> ValuationLayer:
-    if method == CostingMethod.STANDARD or flow.move.unit_cost is None:
-        unit_cost = product.standard_cost
-    else:
-        unit_cost = flow.move.unit_cost
-    value = money(flow.quantity * unit_cost)
-    if method == CostingMethod.AVERAGE:
-        pool = _pool(flow.move.company_id, product.pk)
-        CostPool.objects.filter(pk=pool.pk).update(
-            quantity=shifted(CostPool, "quantity", flow.quantity),
-            value=shifted(CostPool, "value", value),
+class _Book:
+    """The open FIFO layers and average-cost pools of the products being valued."""
+
+    def __init__(self, flows: list[Flow], products: dict[int, Product]) -> None:
+        self.products = products
+        keys = {(f.move.company_id, f.move.product_id) for f in flows}
+        companies = {c for c, _ in keys}
+        ids = {p for _, p in keys}
+        fifo = sorted(p for p in ids if products[p].costing_method == CostingMethod.FIFO)
+        average = {p for p in ids if products[p].costing_method == CostingMethod.AVERAGE}
+        self.open_layers: dict[tuple[int, int], list[_Layer]] = {}
+        for start in range(0, len(fifo), 500):
+            rows = (
+                ValuationLayer.objects.select_for_update()
+                .filter(
+                    company_id__in=companies,
+                    product_id__in=fifo[start : start + 500],
+                    remaining_quantity__gt=0,
+                )
+                .order_by("recorded_at", "pk")
+                .values_list("pk", *_LAYER_COLUMNS)
+            )
+            for row in rows:
+                layer = _Layer(*row)
+                self.open_layers.setdefault((layer.company_id, layer.product_id), []).append(layer)
+        self.changed_layers: dict[int, _Layer] = {}
+        CostPool.objects.bulk_create(
+            [CostPool(company_id=c, product_id=p) for c, p in keys if p in average],
+            ignore_conflicts=True,
         )
-    return ValuationLayer.objects.create(
-        company_id=flow.move.company_id,
-        product=product,
-        move=flow.move,
-        recorded_at=when,
-        quantity=flow.quantity,
-        unit_cost=unit_cost.quantize(PRICE),
-        value=value,
-        remaining_quantity=flow.quantity if method == CostingMethod.FIFO else 0,
-        remaining_value=value if method == CostingMethod.FIFO else 0,
-        description=flow.move.origin,
-    )
+        self.pools = {
+            (pool.company_id, pool.product_id): pool
+            for pool in CostPool.objects.select_for_update()
+            .filter(company_id__in=companies, product_id__in=average)
+            .order_by("pk")
+        }
 
+    def incoming(self, flow: Flow, when: datetime.datetime) -> _Layer:
+        product = self.products[flow.move.product_id]
+        method = product.costing_method
+        if method == CostingMethod.STANDARD or flow.move.unit_cost is None:
+            unit_cost = product.standard_cost
+        else:
+            unit_cost = flow.move.unit_cost
+        value = money(flow.quantity * unit_cost)
+        key = (flow.move.company_id, product.pk)
+        if method == CostingMethod.AVERAGE:
+            pool = self.pools[key]
+            pool.quantity += flow.quantity
+            pool.value += value
+        fifo = method == CostingMethod.FIFO
+        layer = _Layer(
+            None,
+            flow.move.company_id,
+            product.pk,
+            flow.move.pk,
+            when,
+            flow.quantity,
+            unit_cost.quantize(PRICE),
+            value,
+            flow.quantity if fifo else Decimal(0),
+            value if fifo else Decimal(0),
+            flow.move.origin,
+        )
+        if fifo:
+            self.open_layers.setdefault(key, []).append(layer)
+        return layer
 
-def _pool(company_id: int, product_id: int) -> CostPool:
-    CostPool.objects.bulk_create(
-        [CostPool(company_id=company_id, product_id=product_id)], ignore_conflicts=True
-    )
-    return CostPool.objects.select_for_update().get(company_id=company_id, product_id=product_id)
+    def outgoing(self, flow: Flow, when: datetime.datetime) -> _Layer:
+        product = self.products[flow.move.product_id]
+        quantity = flow.quantity
+        key = (flow.move.company_id, product.pk)
+        if product.costing_method == CostingMethod.STANDARD:
+            value = money(quantity * product.standard_cost)
+        elif product.costing_method == CostingMethod.AVERAGE:
+            value = self._take_average(key, quantity, product)
+        else:
+            value = self._take_fifo(key, quantity, product)
+        unit_cost = (value / quantity).quantize(PRICE) if quantity else Decimal(0)
+        return _Layer(
+            None, flow.move.company_id, product.pk, flow.move.pk, when, -quantity, unit_cost,
+            -value, Decimal(0), Decimal(0), flow.move.origin,
+        )  # fmt: skip
 
-
-def _outgoing(flow: Flow, product: Product, method: str, when: datetime.datetime) -> ValuationLayer:
-    quantity = flow.quantity
-    if method == CostingMethod.STANDARD:
-        value = money(quantity * product.standard_cost)
-    elif method == CostingMethod.AVERAGE:
-        pool = _pool(flow.move.company_id, product.pk)
+    def _take_average(self, key: tuple[int, int], quantity: Decimal, product: Product) -> Decimal:
+        pool = self.pools[key]
         if pool.quantity <= 0:
             value = money(quantity * product.standard_cost)
-        elif quantity >= pool.quantity:
-            value = (
-                pool.value
-                if quantity == pool.quantity
-                else money(pool.value + (quantity - pool.quantity) * pool.value / pool.quantity)
-            )
+        elif quantity == pool.quantity:
+            value = pool.value  # the last units take exactly what is left
         else:
             value = money(pool.value * quantity / pool.quantity)
-        CostPool.objects.filter(pk=pool.pk).update(
-            quantity=shifted(CostPool, "quantity", -quantity),
-            value=shifted(CostPool, "value", -value),
+        pool.quantity -= quantity
+        pool.value -= value
+        return value
+
+    def _take_fifo(self, key: tuple[int, int], quantity: Decimal, product: Product) -> Decimal:
+        left = quantity
+        value = Decimal(0)
+        for layer in self.open_layers.get(key, []):
+            if left <= 0:
+                break
+            if layer.remaining_quantity <= 0:
+                continue
+            take = min(left, layer.remaining_quantity)
+            if take == layer.remaining_quantity:
+                taken_value = layer.remaining_value
+            else:
+                taken_value = money(layer.remaining_value * take / layer.remaining_quantity)
+            layer.remaining_quantity -= take
+            layer.remaining_value -= taken_value
+            value += taken_value
+            left -= take
+            if layer.pk is not None:
+                self.changed_layers[layer.pk] = layer
+        if left > 0:  # more out than was valued in (negative stock allowed): at standard cost
+            value += money(left * product.standard_cost)
+        return value
+
+    def save(self) -> None:
+        update_values(
+            ValuationLayer,
+            ["remaining_quantity", "remaining_value"],
+            [(x.remaining_quantity, x.remaining_value, x.pk) for x in self.changed_layers.values()],
         )
-    else:
-        value = _consume_fifo(flow.move.company_id, product, quantity)
-    unit_cost = (value / quantity).quantize(PRICE) if quantity else Decimal(0)
-    return ValuationLayer.objects.create(
-        company_id=flow.move.company_id,
-        product=product,
-        move=flow.move,
-        recorded_at=when,
-        quantity=-quantity,
-        unit_cost=unit_cost,
-        value=-value,
-        description=flow.move.origin,
-    )
-
-
-def _consume_fifo(company_id: int, product: Product, quantity: Decimal) -> Decimal:
-    """Take ``quantity`` from the oldest layers with stock left; return the value taken."""
-    left = quantity
-    value = Decimal(0)
-    open_layers = (
-        ValuationLayer.objects.select_for_update()
-        .filter(company_id=company_id, product=product, remaining_quantity__gt=0)
-        .order_by("recorded_at", "pk")
-    )
-    changed = []
-    for layer in open_layers:
-        if left <= 0:
-            break
-        take = min(left, layer.remaining_quantity)
-        if take == layer.remaining_quantity:
-            taken_value = layer.remaining_value
-        else:
-            taken_value = money(layer.remaining_value * take / layer.remaining_quantity)
-        layer.remaining_quantity -= take
-        layer.remaining_value -= taken_value
-        value += taken_value
-        left -= take
-        changed.append(layer)
-    ValuationLayer.objects.bulk_update(changed, ["remaining_quantity", "remaining_value"])
-    if left > 0:  # more out than was valued in (negative stock allowed): at standard cost
-        value += money(left * product.standard_cost)
-    return value
+        update_rows(CostPool, ["quantity", "value"], self.pools.values())
