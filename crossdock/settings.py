@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "axes",
     "django_htmx",
+    "ninja",
     "django_tasks_db",
     "crossdock.core",
     "crossdock.masterdata",

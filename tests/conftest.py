@@ -16,6 +16,15 @@ _TRANSACTIONAL = {"transactional_db", "live_server"}
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Argon2 is deliberately slow; tests that are not about hashing use a fast hasher."""
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        *settings.PASSWORD_HASHERS,  # passwords hashed outside the test still verify
+    ]
+
+
+@pytest.fixture(autouse=True)
 def _reference_data(request):
     """Currencies and units exist in every test, also after a transactional test flushed them."""
     marker = request.node.get_closest_marker("django_db")

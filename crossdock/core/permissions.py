@@ -154,6 +154,8 @@ def can_act_on(user: Any, instance: ScopedModel, action: str) -> bool:
     if not has_model_permission(user, model, action):
         return False
     access = access_of(user)
+    if instance.company_path == "pk" and instance.pk is None:
+        return True  # a new legal entity: the role decides; its creator is given access
     company_id = instance.company_id_value()
     if access.company_ids is not None and instance.company_path is not None:
         if company_id is None:

@@ -55,6 +55,11 @@ def create_company(actor: Actor, data: Mapping[str, Any]) -> Company:
     """Create a legal entity with its supplier, customer, loss and transit locations."""
     with transaction.atomic():
         company = create_record(actor, Company, data)
+        if actor.user is not None and not actor.user.is_superuser:
+            access, _ = UserAccess.objects.get_or_create(user=actor.user)
+            access.companies.add(company)
+            if hasattr(actor.user, "_crossdock_access"):
+                del actor.user._crossdock_access
         created: dict[str, Location] = {}
         for code, name, kind, parent in COMPANY_LOCATIONS:
             created[code] = create_record(

@@ -9,7 +9,11 @@ from crossdock.core.roles import Role
 from tests import factories
 
 
-def test_passwords_are_hashed_with_argon2(company_a):
+def test_passwords_are_hashed_with_argon2(company_a, settings):
+    from crossdock import settings as project_settings
+
+    assert project_settings.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
+    settings.PASSWORD_HASHERS = project_settings.PASSWORD_HASHERS
     user = factories.user(Role.BUYER, companies=[company_a], password="s3cret-enough-pass")
     assert user.password.startswith("argon2$")
 

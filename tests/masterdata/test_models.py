@@ -260,3 +260,34 @@ def test_partner_addresses_are_validated_together(company_a):
         services.set_partner_addresses(SYSTEM, partner, [good, {**good, "country": "Belgium"}])
     assert "addresses[1].country" in error.value.fields
     assert partner.addresses.count() == 1
+
+
+def test_an_administrator_creates_a_company_and_gets_access_to_it(company_a):
+    from crossdock.core.context import Actor
+    from crossdock.core.permissions import access_of
+    from crossdock.core.roles import Role
+    from crossdock.masterdata.models import Company
+
+    admin = factories.user(Role.ADMINISTRATOR, companies=[company_a])
+    company = services.create_company(
+        Actor.of(admin),
+        {
+            "code": "NEWCO",
+            "name": "New Co",
+            "country": "BE",
+            "base_currency": Currency.objects.get(code="EUR"),
+        },
+    )
+    assert company.pk in access_of(admin).company_ids
+    assert Company.objects.restrict(admin).filter(pk=company.pk).exists()
+    buyer = factories.user(Role.BUYER, companies=[company_a])
+    with pytest.raises(DomainError, match="may not add"):
+        services.create_company(
+            Actor.of(buyer),
+            {
+                "code": "NOPE",
+                "name": "No",
+                "country": "BE",
+                "base_currency": Currency.objects.get(code="EUR"),
+            },
+        )

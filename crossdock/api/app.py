@@ -1,0 +1,55 @@
+"""The ``/api/v1/`` NinjaAPI instance: authentication, error handling and routers.
+
+See DESIGN.md, "API conventions". Every master-data record type of
+:data:`~crossdock.masterdata.registry.RECORD_TYPES` is mounted at
+``/api/v1/<slug>`` by the generic :mod:`crossdock.api.crud` builder; the
+routers in :mod:`crossdock.api.routers` add the rest.
+"""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+from crossdock.api import errors
+from crossdock.api.auth import session_auth, token_auth
+from crossdock.api.crud import build_router
+from crossdock.api.routers import audit, children, me
+from crossdock.approvals.api import router as approvals_router
+from crossdock.masterdata.registry import RECORD_TYPES
+
+DESCRIPTION = """\
+The Crossdock REST API.
+
+* **Authentication**: `Authorization: Bearer <token>` (an API token acts as its
+  user, with that user's roles and companies), or the web session (CSRF token
+  required on unsafe methods).
+* **Errors** are RFC 9457 `application/problem+json` documents with a stable
+  `code` and field-level `errors` (`{"credit_limit": ["..."]}`).
+* **Foreign keys** are sent and returned under the field's own name as the
+  related record's id (`"company": 3`, filter `?company=3`).
+* **Money, quantities and rates** are decimal strings (`"12.50"`); JSON floats
+  are refused because they are not exact.
+* **Lists** are cursor-paginated: `{"items": [...], "next_cursor": "..."}`;
+  pass `?cursor=` to continue. Filter by field (`?active=true`), search with
+  `?q=`, sort with `?ordering=name` or `-name`.
+* **Concurrency**: responses carry `ETag: "<version>"`; send it back as
+  `If-Match` (or a `version` field) on PATCH/DELETE; a stale one is a 412.
+* **Retries**: send `Idempotency-Key` on POST; a retry with the same key and
+  body replays the first answer (`Idempotent-Replayed: true`).
+"""
+
+api = NinjaAPI(
+    title="Crossdock API",
+    version="1",
+    description=DESCRIPTION,
+    urls_namespace="api-v1",
+    auth=[token_auth, session_auth],
+)
+errors.install(api)
+
+api.add_router("", me.router)
+api.add_router("", audit.router)
+api.add_router("", children.router)
+api.add_router("", approvals_router)
+for record_type in RECORD_TYPES:
+    api.add_router(f"/{record_type.slug}", build_router(record_type))

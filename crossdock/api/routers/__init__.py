@@ -1,0 +1,1 @@
+"""Endpoints beyond the generic record CRUD."""

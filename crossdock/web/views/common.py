@@ -1,0 +1,53 @@
+"""What every page view checks first: role permission (403) and row scope (404)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
+
+from crossdock.core.permissions import can_act_on, has_model_permission
+from crossdock.masterdata.registry import RecordType
+
+
+def require_permission(user: Any, record_type: RecordType, action: str) -> None:
+    """Refuse with 403 when none of the user's roles grants ``action`` on the record type."""
+    if not has_model_permission(user, record_type.model, action):
+        raise PermissionDenied(
+            f"Your role does not allow you to {action} {record_type.label_plural}."
+        )
+
+
+def scoped_object(record_type: RecordType, user: Any, pk: int, action: str = "view") -> Any:
+    """The row if the user may ``action`` it; 404 when it is outside their scope or missing."""
+    require_permission(user, record_type, action)
+    queryset = record_type.model.objects.restrict(user, action)
+    if record_type.select_related:
+        queryset = queryset.select_related(*record_type.select_related)
+    instance = queryset.filter(pk=pk).first()
+    if instance is None:
+        raise Http404(f"No {record_type.label} with id {pk}.")
+    return instance
+
+
+def require_row_action(user: Any, record_type: RecordType, instance: Any, action: str) -> None:
+    """Refuse with 403 when the user may see the row but not ``action`` it."""
+    if not can_act_on(user, instance, action):
+        raise PermissionDenied(f"You may not {action} this {record_type.label}.")
+
+
+def is_partial(request: HttpRequest) -> bool:
+    """An HTMX request that wants a fragment (a history restore needs the whole page)."""
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and not htmx.history_restore_request  # type: ignore[union-attr]
+
+
+def render_page(
+    request: HttpRequest, template: str, context: dict[str, Any], status: int = 200
+) -> HttpResponse:
+    response = render(request, template, context, status=status)
+    patch_vary_headers(response, ("HX-Request",))
+    return response
