@@ -24,7 +24,6 @@ from crossdock.masterdata.models.units import Unit, UnitCategory
 
 __all__ = [
     "ApprovalStatus",
-    "PartnerBankAccount",
     "Company",
     "CostingMethod",
     "Currency",
@@ -34,6 +33,7 @@ __all__ = [
     "LocationKind",
     "Partner",
     "PartnerAddress",
+    "PartnerBankAccount",
     "PaymentTerm",
     "Product",
     "ProductBarcode",

@@ -1,0 +1,69 @@
+"""``crossdock demo --scale small|seed``: load the demo group into an empty database.
+
+``small`` (a few seconds; ``make run`` and the tests use it) builds the whole
+structure with 200 SKUs, 20 suppliers and 50 customers; ``seed`` builds the
+seed scale of DESIGN.md (25,000 SKUs, 300 suppliers, 2,000 customers). The
+command prints how to sign in: every demo user has the password
+``crossdock-demo`` — for local demonstrations only.
+"""
+
+import json
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from crossdock.core.context import reset_request_id, set_request_id
+from crossdock.masterdata.demo import (
+    DEMO_PASSWORD,
+    DEMO_URL,
+    SCALES,
+    DemoDataExistsError,
+    DemoResult,
+    load_demo,
+)
+
+
+class Command(BaseCommand):
+    help = "Load demo data (a distribution group, its catalogue, partners and users)."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--scale", choices=sorted(SCALES), default="small")
+        parser.add_argument("--seed", type=int, default=2024, help="random seed (default 2024)")
+        parser.add_argument("--json", action="store_true", help="print the result as JSON")
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="do nothing (and say so) when the database already holds data",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        token = set_request_id()
+        try:
+            result = load_demo(options["scale"], seed=options["seed"])
+        except DemoDataExistsError as exc:
+            if options["if_empty"]:
+                self.stdout.write("The database already holds data; the demo was not loaded again.")
+                self.stdout.write(f"Sign in at {DEMO_URL} (demo users' password: {DEMO_PASSWORD}).")
+                return
+            raise CommandError(exc.message) from exc
+        finally:
+            reset_request_id(token)
+        if options["json"]:
+            self.stdout.write(json.dumps(result.__dict__, indent=2))
+            return
+        self._report(result)
+
+    def _report(self, result: DemoResult) -> None:
+        counts = ", ".join(
+            f"{count:,} {name.replace('_', ' ')}" for name, count in result.counts.items()
+        )
+        self.stdout.write(f"Demo data ({result.scale}) loaded in {result.seconds:.1f} s: {counts}.")
+        self.stdout.write("")
+        self.stdout.write(f"Sign in at {result.url}")
+        width = max(len(username) for username, _ in result.logins)
+        for username, role in result.logins:
+            self.stdout.write(f"  {username.ljust(width)}  {role}")
+        self.stdout.write(f"Password for every demo user: {result.password}")
+        self.stdout.write(
+            self.style.WARNING("Demo logins only: never load the demo into a real database.")
+        )
