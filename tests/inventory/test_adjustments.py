@@ -7,7 +7,8 @@ import pytest
 from django.db.models import Q
 from django.utils import timezone
 
-from crossdock.approvals import policies, services as approvals
+from crossdock.approvals import policies
+from crossdock.approvals import services as approvals
 from crossdock.approvals.policies import LevelDraft, PolicyDraft
 from crossdock.core.context import Actor
 from crossdock.core.errors import DomainError, SegregationOfDutiesError
@@ -77,7 +78,7 @@ def test_small_adjustment_is_processed_at_once(site, staff):
 
 
 def test_large_adjustment_waits_escalates_and_is_audited(site, staff):
-    operator, manager, boss = staff
+    operator, _manager, boss = staff
     product = factories.product(standard_cost=Decimal("400"))
     site.receive(product, "10")
     transfer = adjust(site, operator, product, "-4")  # 1,600.00
@@ -101,7 +102,8 @@ def test_large_adjustment_waits_escalates_and_is_audited(site, staff):
         .values_list("action", flat=True)
     )
     assert chain[:3] == ["inventory.adjustment.request", "approvals.submit", "approvals.escalate"]
-    assert "approvals.approve" in chain and "inventory.validate" in chain
+    assert "approvals.approve" in chain
+    assert "inventory.validate" in chain
 
 
 def test_rejected_adjustment_is_cancelled_and_stock_unchanged(site, staff):
