@@ -2,7 +2,7 @@
 
 import os
 
-from django.core.wsgi import get_wsgi_application  # noqa: E402
+from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crossdock.settings")
 application = get_wsgi_application()
