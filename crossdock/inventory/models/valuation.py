@@ -39,6 +39,12 @@ class ValuationLayer(models.Model):
         indexes = [
             models.Index(fields=["company", "product", "recorded_at"], name="layer_product_idx"),
             models.Index(fields=["company", "recorded_at"], name="layer_date_idx"),
+            # FIFO consumption reads only layers with stock left: keep that set small to find.
+            models.Index(
+                fields=["product", "company", "recorded_at"],
+                condition=Q(remaining_quantity__gt=0),
+                name="layer_open_fifo_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -29,7 +29,7 @@ from crossdock.core.permissions import require
 from crossdock.inventory.events import TransferChanged
 from crossdock.inventory.models import Lot, MoveLine, MoveState, StockMove, Transfer
 from crossdock.inventory.services.quants import lock_quants, save_quants
-from crossdock.inventory.services.reservation import reserve_moves
+from crossdock.inventory.services.reservation import _refresh_transfer_states, reserve_moves
 from crossdock.inventory.services.transfers import lock_transfer
 from crossdock.inventory.services.valuation import flows_of, record_layers
 from crossdock.masterdata.models import Location, Product, Tracking
@@ -134,7 +134,12 @@ def _plan(
     return dict(plan)
 
 
-def _lot_for(product: Product, line: DoneLine, receiving: bool, where: str) -> int | None:
+LotKey = tuple[int, str]  # product, lot or serial name
+
+
+def _lot_for(
+    product: Product, line: DoneLine, receiving: bool, where: str, known: dict[LotKey, Lot]
+) -> int | None:
     if product.tracking == Tracking.NONE:
         return None
     name = line.lot_name.strip()
@@ -148,23 +153,75 @@ def _lot_for(product: Product, line: DoneLine, receiving: bool, where: str) -> i
             f"{where}.quantity: one serial number is one unit.",
             fields={f"{where}.quantity": ["Serial numbers are one unit each."]},
         )
-    lot = Lot.objects.filter(product=product, name=name).first()
+    lot = known.get((product.pk, name))
     if lot is None:
         if not receiving:
             raise DomainError(
                 f"{where}.lot: unknown lot {name!r} of {product.sku}.",
                 fields={f"{where}.lot": ["Unknown lot."]},
             )
-        expires = line.expires_on
-        if expires is None and product.shelf_life_days:
-            expires = timezone.now().date() + datetime.timedelta(days=product.shelf_life_days)
-        lot = Lot.objects.create(product=product, name=name, expires_on=expires)
+        lot = Lot.objects.create(product=product, name=name, expires_on=_expiry(product, line))
+        known[(product.pk, name)] = lot
     elif not receiving and lot.expires_on and lot.expires_on < timezone.now().date():
         raise DomainError(
             f"{where}.lot: lot {name} expired on {lot.expires_on}.",
             fields={f"{where}.lot": ["Expired."]},
         )
     return lot.pk
+
+
+def _expiry(product: Product, line: DoneLine) -> datetime.date | None:
+    """A new lot's expiry: as received, else from the product's shelf life."""
+    if line.expires_on is None and product.shelf_life_days:
+        return timezone.now().date() + datetime.timedelta(days=product.shelf_life_days)
+    return line.expires_on
+
+
+def _find_lots(keys: set[LotKey]) -> dict[LotKey, Lot]:
+    found: dict[LotKey, Lot] = {}
+    ordered = sorted(keys)
+    for start in range(0, len(ordered), 400):
+        chunk = ordered[start : start + 400]
+        for lot in Lot.objects.filter(
+            product_id__in={p for p, _ in chunk}, name__in={n for _, n in chunk}
+        ):
+            if (lot.product_id, lot.name) in keys:
+                found[(lot.product_id, lot.name)] = lot
+    return found
+
+
+def _known_lots(
+    moves: list[StockMove],
+    plan: dict[int, list[DoneLine]],
+    locations: dict[int, Location],
+    products: dict[int, Product],
+) -> dict[LotKey, Lot]:
+    """The lots the done lines name, found in bulk; a receipt's new lots created in bulk."""
+    first_line: dict[LotKey, DoneLine] = {}
+    received: set[LotKey] = set()
+    for move in moves:
+        product = products[move.product_id]
+        if product.tracking == Tracking.NONE:
+            continue
+        receiving = locations[move.source_id].kind not in INTERNAL_KINDS
+        for line in plan.get(move.pk, []):
+            name = line.lot_name.strip()
+            if name:
+                first_line.setdefault((product.pk, name), line)
+                if receiving:
+                    received.add((product.pk, name))
+    known = _find_lots(set(first_line))
+    new = received - set(known)
+    if new:
+        Lot.objects.bulk_create(
+            [
+                Lot(product_id=p, name=n, expires_on=_expiry(products[p], first_line[(p, n)]))
+                for p, n in sorted(new)
+            ],
+            ignore_conflicts=True,  # a concurrent receipt of the same new lot: use its row
+        )
+        known.update(_find_lots(new))
+    return known
 
 
 def _done_lines(
@@ -180,13 +237,14 @@ def _done_lines(
         reserved[line.move_id].append(line)
     result: list[MoveLine] = []
     split: list[MoveLine] = []
+    known = _known_lots(moves, plan, locations, products)
     for move in moves:
         product = products[move.product_id]
         internal_source = locations[move.source_id].kind in INTERNAL_KINDS
         for index, done_line in enumerate(plan.get(move.pk, [])):
             where = f"move {move.pk} line {index}"
             if not internal_source:
-                lot_id = _lot_for(product, done_line, receiving=True, where=where)
+                lot_id = _lot_for(product, done_line, receiving=True, where=where, known=known)
                 result.append(
                     MoveLine(
                         move=move,
@@ -201,7 +259,7 @@ def _done_lines(
                 )
                 continue
             wanted_lot = (
-                _lot_for(product, done_line, receiving=False, where=where)
+                _lot_for(product, done_line, receiving=False, where=where, known=known)
                 if done_line.lot_name
                 else None
             )
@@ -424,6 +482,7 @@ def _backorder(
             new_move.save(update_fields=["state"])
         else:
             StockMove.objects.filter(pk=move.pk).update(transfer=backorder)
+    _refresh_transfer_states({backorder.pk})  # reserved remainders make it (partly) assigned
     audit.record(
         actor, audit.Change("inventory.backorder", backorder, None, audit.snapshot(backorder))
     )

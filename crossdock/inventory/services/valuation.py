@@ -111,6 +111,33 @@ def record_layers(
     return len(layers)
 
 
+def _lock_open_layers(companies: set[int], products: list[int]) -> list[_Layer]:
+    """FIFO layers with stock left, found through the partial index, locked in key order."""
+    pks: list[int] = []
+    for company in sorted(companies):
+        for start in range(0, len(products), 500):
+            pks.extend(
+                ValuationLayer.objects.filter(
+                    company_id=company,
+                    product_id__in=products[start : start + 500],
+                    remaining_quantity__gt=0,
+                )
+                .order_by()
+                .values_list("pk", flat=True)
+            )
+    pks.sort()
+    layers: list[_Layer] = []
+    for start in range(0, len(pks), 500):
+        layers.extend(
+            _Layer(*row)
+            for row in ValuationLayer.objects.select_for_update()
+            .filter(pk__in=pks[start : start + 500])
+            .order_by("pk")
+            .values_list("pk", *_LAYER_COLUMNS)
+        )
+    return layers
+
+
 class _Book:
     """The open FIFO layers and average-cost pools of the products being valued."""
 
@@ -122,20 +149,10 @@ class _Book:
         fifo = sorted(p for p in ids if products[p].costing_method == CostingMethod.FIFO)
         average = {p for p in ids if products[p].costing_method == CostingMethod.AVERAGE}
         self.open_layers: dict[tuple[int, int], list[_Layer]] = {}
-        for start in range(0, len(fifo), 500):
-            rows = (
-                ValuationLayer.objects.select_for_update()
-                .filter(
-                    company_id__in=companies,
-                    product_id__in=fifo[start : start + 500],
-                    remaining_quantity__gt=0,
-                )
-                .order_by("recorded_at", "pk")
-                .values_list("pk", *_LAYER_COLUMNS)
-            )
-            for row in rows:
-                layer = _Layer(*row)
-                self.open_layers.setdefault((layer.company_id, layer.product_id), []).append(layer)
+        for layer in sorted(
+            _lock_open_layers(companies, fifo), key=lambda x: (x.recorded_at, x.pk)
+        ):
+            self.open_layers.setdefault((layer.company_id, layer.product_id), []).append(layer)
         self.changed_layers: dict[int, _Layer] = {}
         CostPool.objects.bulk_create(
             [CostPool(company_id=c, product_id=p) for c, p in keys if p in average],

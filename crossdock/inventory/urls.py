@@ -1,0 +1,20 @@
+"""Warehouse screens under ``/inventory/``."""
+
+from django.urls import path
+from django.views.generic import RedirectView
+
+from crossdock.inventory import views
+
+app_name = "inventory"
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="inventory:transfer_list"), name="index"),
+    path("transfers/", views.transfer_list, name="transfer_list"),
+    path("transfers/<int:pk>/", views.transfer_detail, name="transfer_detail"),
+    path("transfers/<int:pk>/process/", views.transfer_process, name="transfer_process"),
+    path("transfers/<int:pk>/<slug:action>/", views.transfer_action, name="transfer_action"),
+    path("stock/", views.stock, name="stock"),
+    path("lots/", views.lot_list, name="lot_list"),
+    path("lots/<int:pk>/", views.lot_trace, name="lot_trace"),
+    path("availability/", views.availability, name="availability"),
+    path("valuation/", views.valuation, name="valuation"),
+]
