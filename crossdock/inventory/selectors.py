@@ -80,16 +80,14 @@ def availability(
     warehouses = Warehouse.objects.all()
     if warehouse_ids is not None:
         warehouses = warehouses.filter(pk__in=list(warehouse_ids))
-    scope_of = {
-        w.pk: (
-            w.code
-            if group_by == "warehouse"
-            else w.region or "—"
-            if group_by == "region"
-            else "group"
-        )
-        for w in warehouses
-    }
+    scope_of = {}
+    for pk, code, region in warehouses.values_list("pk", "code", "region"):
+        if group_by == "warehouse":
+            scope_of[pk] = code
+        elif group_by == "region":
+            scope_of[pk] = region or "—"
+        else:
+            scope_of[pk] = "group"
     result: dict[tuple[int, str], Availability] = {}
 
     def entry(product_id: int, warehouse_id: int) -> Availability:

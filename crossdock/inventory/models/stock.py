@@ -217,7 +217,10 @@ class Quant(models.Model):
                 name="quant_reserved_within_on_hand",
             ),
         ]
-        indexes = [models.Index(fields=["location", "product"], name="quant_location_idx")]
+        indexes = [
+            models.Index(fields=["location", "product"], name="quant_location_idx"),
+            models.Index(fields=["product", "location"], name="quant_product_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.product_id}@{self.location_id}: {self.quantity} ({self.reserved} reserved)"
