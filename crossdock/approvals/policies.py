@@ -11,13 +11,13 @@ from django.db import transaction
 
 from crossdock.approvals import registry
 from crossdock.approvals.conditions import ConditionError, may_overlap, satisfiable, validate
-from crossdock.approvals.models import ApprovalLevel, ApprovalPolicy, ApproverRule
-from crossdock.approvals.routing import possible_approvers
+from crossdock.approvals.models import ApprovalLevel, ApprovalPolicy, ApproverRule, BudgetOwner
+from crossdock.approvals.routing import possible_approvers, reaches_company
 from crossdock.core import audit
 from crossdock.core.context import Actor
-from crossdock.core.errors import DomainError, NotFoundError
+from crossdock.core.errors import DomainError, NotFoundError, StaleVersionError
 from crossdock.core.permissions import require
-from crossdock.masterdata.models import Company
+from crossdock.masterdata.models import Company, ProductCategory
 
 
 @dataclass(frozen=True)
@@ -78,8 +78,12 @@ def check_draft(
     condition_problems = validate(draft.condition, document_type.fields)
     if condition_problems:
         problems["condition"] = condition_problems
-    elif not satisfiable(draft.condition, document_type.fields):
-        problems["condition"] = ["No document can ever match this condition."]
+    else:
+        try:
+            if not satisfiable(draft.condition, document_type.fields):
+                problems["condition"] = ["No document can ever match this condition."]
+        except ConditionError as error:
+            problems["condition"] = [str(error)]
     if not draft.name.strip():
         problems["name"] = ["Give the policy a name."]
     levels = _unsaved_levels(draft)
@@ -112,6 +116,8 @@ def _level_problems(level: ApprovalLevel, roles: set[str], company_id: int) -> l
         messages.append("The manager chain needs a depth of at least 1.")
     if level.sla_hours is not None and level.escalate_to_id is None:
         messages.append("A level with an SLA needs someone to escalate to.")
+    if level.escalate_to_id is not None and not reaches_company(level.escalate_to_id, company_id):
+        messages.append("The user to escalate to is inactive or has no access to the company.")
     if messages:
         return messages
     reachable = possible_approvers(level, company_id)
@@ -154,9 +160,17 @@ def _check_overlaps(
 
 
 def save_policy(
-    actor: Actor, draft: PolicyDraft, *, policy_id: int | None = None
+    actor: Actor,
+    draft: PolicyDraft,
+    *,
+    policy_id: int | None = None,
+    expected_version: int | None = None,
 ) -> ApprovalPolicy:
-    """Create a draft policy, or replace a policy's condition and levels (audited)."""
+    """Create a draft policy, or replace a policy's condition and levels (audited).
+
+    With ``expected_version``, a policy changed by someone else since it was
+    read is refused (:class:`StaleVersionError`) instead of overwritten.
+    """
     company = Company.objects.filter(pk=draft.company_id).first()
     if company is None:
         raise DomainError("company: unknown company.", fields={"company": ["Unknown company."]})
@@ -169,6 +183,12 @@ def save_policy(
             if found is None:
                 raise NotFoundError(f"No approval policy with id {policy_id}.")
             policy = found
+            if expected_version is not None and expected_version != policy.version:
+                raise StaleVersionError(
+                    "The policy was changed by someone else; reload it and apply your change "
+                    "again.",
+                    fields={"version": [f"The current version is {policy.version}."]},
+                )
             before = _policy_snapshot(policy)
         policy.company = company
         policy.document_type = draft.document_type
@@ -258,3 +278,42 @@ def _policy_snapshot(policy: ApprovalPolicy) -> dict[str, Any]:
     data = audit.snapshot(policy)
     data["levels"] = [audit.snapshot(level) for level in policy.levels.order_by("sequence")]
     return data
+
+
+def set_budget_owner(
+    actor: Actor, *, company_id: int, category_id: int, owner_id: int
+) -> tuple[BudgetOwner, bool]:
+    """Make ``owner`` the budget owner of a category in a company; return (row, created).
+
+    A category has one owner per company, so naming a new owner replaces the
+    old one (audited). The owner must be an active user of the company.
+    """
+    problems: dict[str, list[str]] = {}
+    if not Company.objects.filter(pk=company_id).exists():
+        problems["company"] = [f"No company with id {company_id}."]
+    if not ProductCategory.objects.filter(pk=category_id).exists():
+        problems["category"] = [f"No product category with id {category_id}."]
+    if not problems and not reaches_company(owner_id, company_id):
+        problems["owner"] = ["Choose an active user with access to the company."]
+    _fail(problems)
+    with transaction.atomic():
+        row = (
+            BudgetOwner.objects.select_for_update()
+            .filter(company_id=company_id, category_id=category_id)
+            .first()
+        )
+        created = row is None
+        if row is None:
+            row = BudgetOwner(company_id=company_id, category_id=category_id, owner_id=owner_id)
+            require(actor, row, "add")
+            before = None
+        else:
+            require(actor, row, "change")
+            before = audit.snapshot(row)
+            row.owner_id = owner_id
+            row.version += 1
+        row.save()
+        audit.record(
+            actor, audit.Change("create" if created else "update", row, before, audit.snapshot(row))
+        )
+        return row, created

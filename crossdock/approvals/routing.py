@@ -81,6 +81,11 @@ def active_delegate(user: User, on: datetime.date) -> User | None:
         current = probe = delegation.delegate
 
 
+def reaches_company(user_id: int, company_id: int) -> bool:
+    """Whether the user exists, is active and may work in the company."""
+    return _with_company_access(User.objects.filter(pk=user_id), company_id).exists()
+
+
 def possible_approvers(level: ApprovalLevel, company_id: int) -> int | None:
     """How many users could ever answer this level (None when it depends on the requester)."""
     if level.rule == ApproverRule.ROLE:

@@ -9,15 +9,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from crossdock.approvals import registry
 from crossdock.approvals.conditions import evaluate
-from crossdock.approvals.models import ApprovalRequest, ApprovalStep, InboxMessage
+from crossdock.approvals.models import ApprovalRequest, ApprovalStep, Delegation, InboxMessage
 from crossdock.approvals.policies import PolicyDraft, check_draft
-from crossdock.approvals.routing import resolve_level
+from crossdock.approvals.routing import active_delegate, resolve_level
 from crossdock.core.models import User
+from crossdock.core.permissions import access_of
 
 DEFAULT_DECISION_HOURS = 24.0
 
@@ -31,6 +32,71 @@ def open_steps_for(user: User) -> QuerySet[ApprovalStep]:
         .select_related("request", "request__policy", "request__requester", "on_behalf_of")
         .order_by("opened_at", "pk")
     )
+
+
+def decidable_steps(user: User, today: datetime.date | None = None) -> QuerySet[ApprovalStep]:
+    """Open steps ``user`` may decide now: their own, and those of people they stand in for.
+
+    A step stays assigned to its approver; while that approver's out-of-office
+    delegation to ``user`` runs, ``user`` sees it too (the engine lets them decide it).
+    """
+    today = today or timezone.now().date()
+    standing_in_for = [
+        delegation.delegator
+        for delegation in Delegation.objects.filter(
+            delegate=user, starts_on__lte=today, ends_on__gte=today
+        ).select_related("delegator")
+    ]
+    delegators = [d.pk for d in standing_in_for if active_delegate(d, today) == user]
+    return (
+        ApprovalStep.objects.filter(status=ApprovalStep.Status.PENDING, request__status="pending")
+        .filter(Q(approver=user) | Q(approver_id__in=delegators))
+        .filter(level=F("request__current_level"))
+        .select_related("request", "request__policy", "request__requester", "approver")
+        .order_by("opened_at", "pk")
+    )
+
+
+def requests_visible_to(user: User) -> QuerySet[ApprovalRequest]:
+    """Requests of the user's companies (by role and scope), plus those they are asked to decide."""
+    in_scope = ApprovalRequest.objects.restrict(user, "view").values("pk")
+    asked = ApprovalStep.objects.filter(approver=user).values("request_id")
+    return ApprovalRequest.objects.filter(Q(pk__in=in_scope) | Q(pk__in=asked))
+
+
+def colleagues(user: User) -> QuerySet[User]:
+    """Active users who share a company with ``user`` (everyone for an unrestricted user)."""
+    users = User.objects.filter(is_active=True).exclude(pk=user.pk)
+    company_ids = access_of(user).company_ids
+    if company_ids is None:
+        return users.order_by("username")
+    return (
+        users.filter(Q(is_superuser=True) | Q(access__companies__in=company_ids))
+        .distinct()
+        .order_by("username")
+    )
+
+
+def risk_flags(facts: dict[str, Any]) -> list[str]:
+    """What in a request's facts needs a closer look (empty: low risk, fit for bulk approval).
+
+    A high-risk supplier, an off-contract purchase, or a bank account in another
+    country than the supplier's (a classic payment-fraud pattern).
+    """
+    flags = []
+    if facts.get("supplier_risk_class") == "high":
+        flags.append("High-risk supplier")
+    if facts.get("off_contract") is True:
+        flags.append("Off contract")
+    iban_country, country = facts.get("iban_country"), facts.get("country")
+    if iban_country and country and iban_country != country:
+        flags.append(f"Bank account in {iban_country}, supplier in {country}")
+    return flags
+
+
+def is_low_risk(facts: dict[str, Any]) -> bool:
+    """Whether a request may be approved in bulk from the inbox (no :func:`risk_flags`)."""
+    return not risk_flags(facts)
 
 
 def unread_messages(user: User) -> QuerySet[InboxMessage]:

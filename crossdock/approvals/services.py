@@ -472,6 +472,16 @@ def set_delegation(
         return delegation
 
 
+def mark_messages_read(actor: Actor, message_ids: list[int] | None = None) -> int:
+    """Mark the actor's unread inbox messages (all, or those listed) read; return how many."""
+    if actor.user is None:
+        return 0
+    unread = InboxMessage.objects.filter(recipient=actor.user, read_at__isnull=True)
+    if message_ids is not None:
+        unread = unread.filter(pk__in=message_ids)
+    return unread.update(read_at=timezone.now())
+
+
 def _state(request: ApprovalRequest) -> dict[str, Any]:
     return {
         "status": request.status,
