@@ -37,9 +37,19 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from crossdock.approvals import policies
+from crossdock.approvals.models import ApprovalPolicy
+from crossdock.approvals.policies import LevelDraft, PolicyDraft
 from crossdock.core.context import Actor
+from crossdock.core.models import User
 from crossdock.inventory import services
-from crossdock.inventory.models import Transfer, TransferKind
+from crossdock.inventory.models import Quant, Transfer, TransferKind
+from crossdock.inventory.services.adjustments import (
+    STOCK_ADJUSTMENT,
+    AdjustmentDraft,
+    AdjustmentLine,
+    request_adjustment,
+)
 from crossdock.inventory.services import DoneLine, LineDraft, TransferDraft
 from crossdock.masterdata.models import (
     Company,
@@ -55,6 +65,9 @@ from crossdock.masterdata.services import warehouse_location
 RECEIPT_LINES = 5_000
 GBP_PER_EUR = Decimal("0.85")  # demo conversion of the EUR catalogue cost for NSUK
 PRICE = Decimal("0.000001")
+ADJUSTMENT_POLICY = "Stock adjustments above 1,000"
+ADJUSTMENT_THRESHOLD = Decimal("1000")
+ADJUSTMENT_SLA_HOURS = 4
 TIER_PRIORITY = {"strategic": 10, "key": 20, "standard": 50, "occasional": 80}
 
 
@@ -76,7 +89,7 @@ class InventoryDemoScale:
 
 SCALES = {
     "small": InventoryDemoScale("small", 90, 40, 3, 3, 2, 3, 4, 6, 8),
-    "seed": InventoryDemoScale("seed", 90, 15, 4, 2, 6, 12, 20, 40, 60),
+    "seed": InventoryDemoScale("seed", 80, 12, 4, 2, 6, 12, 20, 40, 60),
 }
 
 
@@ -396,3 +409,91 @@ def load_inventory_demo(
         builder = InventoryDemoBuilder(chosen, seed)
         builder.build()
     return {**builder.counts, "seconds": round(time.perf_counter() - started, 3)}
+
+
+def load_adjustments_demo() -> dict[str, int]:
+    """The adjustment policy per operating company, one adjustment processed, one waiting.
+
+    Runs after :func:`load_inventory_demo` and the master-data demo's users; does
+    nothing when the policy already exists, so calling it twice is harmless.
+    """
+    with transaction.atomic():
+        if ApprovalPolicy.objects.filter(name=ADJUSTMENT_POLICY).exists():
+            return {}
+        people = {
+            u.username: u
+            for u in User.objects.filter(
+                username__in=("controller", "executive", "warehouse-operator")
+            )
+        }
+        controller = Actor.of(people["controller"])
+        companies = Company.objects.filter(code__in=("NSE", "NSUK")).order_by("pk")
+        for company in companies:
+            policy = policies.save_policy(
+                controller,
+                PolicyDraft(
+                    company_id=company.pk,
+                    document_type=STOCK_ADJUSTMENT,
+                    name=ADJUSTMENT_POLICY,
+                    condition={"field": "amount", "op": ">", "value": str(ADJUSTMENT_THRESHOLD)},
+                    levels=[_adjustment_level(company, people["executive"])],
+                ),
+            )
+            policies.set_policy_status(controller, policy.pk, ApprovalPolicy.Status.ACTIVE)
+        operator = Actor.of(people["warehouse-operator"])
+        venlo = Warehouse.objects.get(code="VENLO")
+        candidates = (
+            Quant.objects.filter(
+                location__warehouse=venlo,
+                lot__isnull=True,
+                reserved=0,
+                quantity__gte=10,
+                product__tracking=Tracking.NONE,
+                product__standard_cost__gt=0,
+            )
+            .select_related("product")
+            .order_by("pk")
+        )
+        small = large = None
+        for quant in candidates:
+            cost = quant.product.standard_cost
+            if small is None and cost * 2 <= ADJUSTMENT_THRESHOLD:
+                small = quant
+            elif large is None and cost * quant.quantity > ADJUSTMENT_THRESHOLD:
+                large = quant
+            if small and large:
+                break
+        counts = {"adjustment_policies": companies.count(), "adjustments": 0}
+        for quant, difference, reason in (
+            (small, Decimal(-2), "Cycle count: two units short"),
+            (large, None, "Pallet damaged by a forklift in aisle 12"),
+        ):
+            if quant is None:
+                continue
+            if difference is None:  # the fewest units worth more than the threshold
+                unit = quant.product.standard_cost
+                needed = (ADJUSTMENT_THRESHOLD // unit) + 1
+                difference = -min(needed, quant.quantity)
+            request_adjustment(
+                operator,
+                AdjustmentDraft(
+                    warehouse_id=venlo.pk,
+                    lines=[AdjustmentLine(quant.product_id, quant.location_id, difference)],
+                    reason=reason,
+                ),
+            )
+            counts["adjustments"] += 1
+        return counts
+
+
+def _adjustment_level(company: Company, executive: User) -> LevelDraft:
+    """NSE's warehouse manager decides, else the executive (NSUK has no warehouse manager)."""
+    if company.code == "NSE":
+        return LevelDraft(
+            name="Warehouse manager",
+            rule="role",
+            role="warehouse-manager",
+            sla_hours=ADJUSTMENT_SLA_HOURS,
+            escalate_to_id=executive.pk,
+        )
+    return LevelDraft(name="Chief operating officer", rule="user", user_id=executive.pk)

@@ -1,0 +1,26 @@
+"""Inventory REST endpoints: transfers and their actions, stock, ATP, valuation, lots, scans.
+
+Endpoints are thin, like :mod:`crossdock.api.crud`: check the role permission
+(403), find the rows within the user's companies and warehouses (404 when out
+of scope), resolve the ids a client sends within that scope (422 naming the
+field), call one service with the acting user, and render the result. The
+services own transactions, locks and every business rule; their refusals
+(unknown or expired lot, a serial already in stock, more decimals than the
+unit allows, a location of another company…) arrive here as
+:class:`~crossdock.core.errors.DomainError` and leave as problem+json.
+
+Permissions: transfers need ``inventory.<action>_transfer`` (confirm, reserve,
+validate and cancel are changes); stock and ATP ``view_quant``; stock value
+``view_valuationlayer``; lot traces ``view_lot``; reading a scan
+``view_transfer``.
+"""
+
+from ninja import Router
+
+from crossdock.inventory.api import stock, transfers
+
+router = Router()
+router.add_router("", transfers.router)
+router.add_router("", stock.router)
+
+__all__ = ["router"]

@@ -1,0 +1,271 @@
+"""Request and response schemas of the inventory endpoints.
+
+Quantities and money are decimal strings (``"12.50"``), as everywhere in the API;
+input refuses JSON floats and more decimals than the stored scale.
+"""
+
+import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated, Literal
+
+from ninja import Field, Schema
+from pydantic import AwareDatetime
+
+from crossdock.api.schemas import Id, InputSchema, QueryId, Text, decimal_type
+from crossdock.core.fields import PRICE_SCALE, QUANTITY_SCALE
+from crossdock.inventory.models import MoveState, TransferKind
+
+MAX_LINES = 10_000
+MAX_PRODUCTS = 500
+
+if TYPE_CHECKING:  # built at run time for pydantic; plain types for mypy
+    Quantity = Decimal
+    Price = Decimal
+    Kind = str
+    State = str
+else:
+    Quantity = decimal_type(QUANTITY_SCALE)
+    Price = decimal_type(PRICE_SCALE)
+    Kind = Literal[tuple(TransferKind.values)]
+    State = Literal[tuple(MoveState.values)]
+
+
+class LineOut(Schema):
+    id: int
+    source: int
+    source_path: str
+    destination: int
+    lot: int | None
+    lot_name: str
+    quantity: str
+    done: bool
+    done_at: datetime.datetime | None
+
+
+class MoveOut(Schema):
+    id: int
+    product: int
+    sku: str
+    quantity: str = Field(description="In the product's base unit.")
+    state: str
+    source: int
+    destination: int
+    lot: int | None
+    unit_cost: str | None
+    scheduled_at: datetime.datetime
+    done_at: datetime.datetime | None
+    lines: list[LineOut]
+
+
+class TransferOut(Schema):
+    id: int
+    reference: str
+    kind: str
+    state: str
+    company: int
+    warehouse: int
+    source: int
+    destination: int
+    partner: int | None
+    scheduled_at: datetime.datetime
+    done_at: datetime.datetime | None
+    origin: str
+    priority: int
+    promised_on: datetime.date | None
+    backorder_of: int | None
+    returned_from: int | None
+    version: int
+
+
+class TransferDetail(TransferOut):
+    moves: list[MoveOut]
+    backorders: list[int] = Field(description="Transfers holding what was not done.")
+
+
+class TransferPage(Schema):
+    items: list[TransferOut]
+    next_cursor: str | None
+
+
+class TransferListParams(Schema):
+    kind: Kind | None = None
+    state: State | None = None
+    warehouse: QueryId | None = None
+    q: Text | None = Field(None, max_length=100, description="Reference contains.")
+    ordering: Literal["-scheduled_at", "scheduled_at", "reference", "-reference"] | None = None
+    cursor: Text | None = Field(None, max_length=1000)
+    limit: int = Field(50, ge=1, le=500)
+
+
+class TransferLineIn(InputSchema):
+    product: Id
+    quantity: Quantity = Field(description="In the product's base unit.")
+    lot: Id | None = Field(None, description="Only this lot (deliveries).")
+    unit_cost: Price | None = Field(None, description="Receipts: the purchase price per unit.")
+
+
+class TransferIn(InputSchema):
+    warehouse: Id
+    kind: Kind
+    source: Id = Field(description="Location id.")
+    destination: Id = Field(description="Location id.")
+    partner: Id | None = None
+    scheduled_at: AwareDatetime | None = None
+    promised_on: datetime.date | None = None
+    origin: Annotated[Text, Field(max_length=100)] = ""
+    priority: int = Field(50, strict=True, ge=0, le=32767, description="Lower is served first.")
+    lines: list[TransferLineIn] = Field(min_length=1, max_length=MAX_LINES)
+
+
+class DoneLineIn(InputSchema):
+    move: Id
+    quantity: Quantity
+    lot: Annotated[Text, Field(max_length=60)] = ""
+    serial: Annotated[Text, Field(max_length=60)] = ""
+    expires_on: datetime.date | None = Field(None, description="Receipts: a new lot's expiry.")
+
+
+class ValidateIn(InputSchema):
+    lines: list[DoneLineIn] | None = Field(
+        None,
+        max_length=MAX_LINES,
+        description="What was really done; omitted: everything. The rest goes to a backorder.",
+    )
+
+
+class StockParams(Schema):
+    product: QueryId | None = None
+    warehouse: QueryId | None = None
+    location: QueryId | None = Field(None, description="This location and those inside it.")
+    lot: QueryId | None = None
+    cursor: Text | None = Field(None, max_length=1000)
+    limit: int = Field(50, ge=1, le=500)
+
+
+class StockOut(Schema):
+    id: int
+    product: int
+    sku: str
+    product_name: str
+    location: int
+    location_path: str
+    location_kind: str
+    warehouse: int | None
+    lot: int | None
+    lot_name: str
+    expires_on: datetime.date | None
+    quantity: str
+    reserved: str
+    available: str
+
+
+class StockPage(Schema):
+    items: list[StockOut]
+    next_cursor: str | None
+
+
+class AvailabilityParams(Schema):
+    products: Text = Field(max_length=5000, description="Product ids, comma-separated.")
+    warehouses: Text | None = Field(None, max_length=2000, description="Warehouse ids.")
+    group_by: Literal["warehouse", "region", "group"] = "warehouse"
+    quantity: Quantity | None = Field(None, description="Find the earliest date for this.")
+
+
+class Dated(Schema):
+    date: datetime.date
+    quantity: str
+
+
+class AvailabilityOut(Schema):
+    product: int
+    sku: str
+    scope: str = Field(description="Warehouse code, region, or 'group'.")
+    on_hand: str
+    reserved: str
+    available_now: str
+    incoming: list[Dated]
+    outgoing: list[Dated]
+    earliest_date: datetime.date | None = Field(
+        description="When ?quantity= can be promised; null if nothing planned covers it."
+    )
+
+
+class AvailabilityList(Schema):
+    items: list[AvailabilityOut]
+
+
+class ValuationParams(Schema):
+    company: QueryId
+    as_of: datetime.date | None = Field(None, description="End of this day; default now.")
+    cursor: Text | None = Field(None, max_length=1000)
+    limit: int = Field(500, ge=1, le=5000)
+
+
+class ValuationOut(Schema):
+    product: int
+    sku: str
+    name: str
+    quantity: str
+    value: str
+
+
+class ValuationPage(Schema):
+    company: int
+    currency: str
+    as_of: datetime.datetime | None
+    total_value: str = Field(description="Over all products, not only this page.")
+    products: int
+    items: list[ValuationOut]
+    next_cursor: str | None
+
+
+class TraceStepOut(Schema):
+    done_at: datetime.datetime | None
+    reference: str
+    transfer: int | None
+    kind: str
+    source: str
+    destination: str
+    quantity: str
+
+
+class LotOut(Schema):
+    id: int
+    name: str
+    product: int
+    sku: str
+    expires_on: datetime.date | None
+
+
+class LotTrace(Schema):
+    lot: LotOut
+    steps: list[TraceStepOut]
+    stock: list[StockOut]
+
+
+class ScanIn(InputSchema):
+    barcode: Annotated[Text, Field(min_length=1, max_length=500)] = Field(
+        description="What the scanner sent: GS1 element string (GS as \\u001d), bracketed "
+        "text, Digital Link URI, GTIN, location barcode, lot or serial."
+    )
+    transfer: Id | None = Field(None, description="Match against this transfer's moves.")
+
+
+class ScanOut(Schema):
+    kind: str
+    symbology: str
+    gtin: str | None
+    lot: str
+    serial: str
+    expires_on: datetime.date | None
+    count: str | None = Field(description="AI 30 or 37.")
+    sscc: str | None
+    elements: dict[str, str] = Field(description="AI → value.")
+    product: int | None
+    sku: str | None
+    location: int | None
+    location_path: str | None
+    matched_lot: int | None
+    quantity: str | None = Field(description="In the product's base unit (pack × count).")
+    move: int | None
+    problem: str
