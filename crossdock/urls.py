@@ -4,5 +4,7 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("crossdock.api.urls")),
+    path("approvals/", include("crossdock.approvals.urls")),
+    path("inventory/", include("crossdock.inventory.urls")),
     path("", include("crossdock.web.urls")),
 ]

@@ -12,6 +12,8 @@ from tests import factories
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
+pytest_plugins = ["tests.browser"]
+
 _TRANSACTIONAL = {"transactional_db", "live_server"}
 
 

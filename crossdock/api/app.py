@@ -14,6 +14,8 @@ from crossdock.api import errors
 from crossdock.api.auth import session_auth, token_auth
 from crossdock.api.crud import build_router
 from crossdock.api.routers import audit, children, me
+from crossdock.approvals.api import router as approvals_router
+from crossdock.inventory import api as inventory_api
 from crossdock.masterdata.registry import RECORD_TYPES
 
 DESCRIPTION = """\
@@ -49,5 +51,7 @@ errors.install(api)
 api.add_router("", me.router)
 api.add_router("", audit.router)
 api.add_router("", children.router)
+api.add_router("", inventory_api.router)
+api.add_router("", approvals_router)
 for record_type in RECORD_TYPES:
     api.add_router(f"/{record_type.slug}", build_router(record_type))

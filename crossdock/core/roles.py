@@ -119,6 +119,19 @@ for _role in (
     Role.SERVICE_AGENT,
 ):
     ROLE_PERMISSIONS[_role] |= _grant(list(_STOCK), (V,))
+# Stock on hand, available-to-promise and lot traces: whoever sees stock documents.
+# Stock value (the valuation layers): finance, the executives and the warehouse manager.
+for _role in ROLE_PERMISSIONS:
+    if "inventory.transfer:view" in ROLE_PERMISSIONS[_role]:
+        ROLE_PERMISSIONS[_role] |= _grant(["inventory.quant"], (V,))
+for _role in (
+    Role.CONTROLLER,
+    Role.EXECUTIVE,
+    Role.AUDITOR,
+    Role.WAREHOUSE_MANAGER,
+    Role.ADMINISTRATOR,
+):
+    ROLE_PERMISSIONS[_role] |= _grant(["inventory.valuationlayer"], (V,))
 for _role in (
     Role.AUDITOR,
     Role.EXECUTIVE,

@@ -54,8 +54,61 @@ def navigation_for(user: Any) -> list[NavGroup]:
         )
         if entries:
             groups.append(NavGroup(label, entries))
+    groups.extend(_approvals_group(user))
+    groups.extend(_warehouse_group(user))
     if user.is_authenticated and user.has_perm(AUDIT_PERMISSION):
         groups.append(
             NavGroup("Governance", (NavEntry("audit", "Audit trail", reverse("web:audit_list")),))
         )
     return groups
+
+
+def _approvals_group(user: Any) -> list[NavGroup]:
+    """Approvals: the inbox (with how many requests wait for the user), policies, metrics."""
+    from crossdock.approvals.selectors import decidable_steps
+
+    if not user.is_authenticated or not user.has_perm("approvals.view_approvalrequest"):
+        return []
+    waiting = decidable_steps(user).values("request_id").distinct().count()
+    entries = [
+        NavEntry(
+            "approvals-inbox",
+            f"Inbox ({waiting})" if waiting else "Inbox",
+            reverse("approvals:inbox"),
+        ),
+        NavEntry("approvals-requests", "Requests", reverse("approvals:request_list")),
+        NavEntry("approvals-delegations", "Out of office", reverse("approvals:delegations")),
+    ]
+    if user.has_perm("approvals.view_approvalpolicy"):
+        entries += [
+            NavEntry("approvals-policies", "Policies", reverse("approvals:policy_list")),
+            NavEntry("approvals-metrics", "Metrics", reverse("approvals:metrics")),
+        ]
+    return [NavGroup("Approvals", tuple(entries))]
+
+
+# key, label, URL name, permission: the warehouse screens of crossdock.inventory
+WAREHOUSE_PAGES = (
+    ("inventory-transfers", "Transfers", "inventory:transfer_list", "inventory.view_transfer"),
+    ("inventory-stock", "Stock by location", "inventory:stock", "inventory.view_quant"),
+    ("inventory-availability", "Availability", "inventory:availability", "inventory.view_quant"),
+    ("inventory-lots", "Lot trace", "inventory:lot_list", "inventory.view_lot"),
+    (
+        "inventory-valuation",
+        "Stock valuation",
+        "inventory:valuation",
+        "inventory.view_valuationlayer",
+    ),
+)
+
+
+def _warehouse_group(user: Any) -> list[NavGroup]:
+    """Warehouse: transfers to process, stock, availability, lot trace, stock value."""
+    if not user.is_authenticated:
+        return []
+    entries = tuple(
+        NavEntry(key, label, reverse(url_name))
+        for key, label, url_name, permission in WAREHOUSE_PAGES
+        if user.has_perm(permission)
+    )
+    return [NavGroup("Warehouse", entries)] if entries else []

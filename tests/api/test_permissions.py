@@ -200,7 +200,14 @@ def test_the_matrix_covers_every_endpoint(db):
     from django.test import Client
 
     document = Client().get("/api/v1/openapi.json").json()
-    served = {(m, path) for path, ops in document["paths"].items() for m in ops}
+    served = {
+        (m, path)
+        for path, ops in document["paths"].items()
+        for m, op in ops.items()
+        # tests/approvals/test_api_permissions.py and tests/inventory/test_api.py have the
+        # approvals and inventory endpoints' own matrices.
+        if not {"Approvals", "Inventory"} & set(op.get("tags", []))
+    }
     covered = {
         (method, path.format(slug=slug, id="{id}"))
         for slug in SLUGS

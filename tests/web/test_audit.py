@@ -7,8 +7,8 @@ from django.urls import reverse
 
 from crossdock.core.models import AuditEntry
 from crossdock.masterdata.registry import BY_SLUG
+from tests.browser import client_for
 from tests.factories import SYSTEM
-from tests.web.conftest import client_for
 
 AUDIT = reverse("web:audit_list")
 

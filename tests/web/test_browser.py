@@ -10,7 +10,7 @@ import pytest
 from crossdock.core.models import AuditEntry
 from crossdock.masterdata.models import Partner, UserAccess
 from tests import factories
-from tests.web.conftest import PHONE
+from tests.browser import PHONE
 
 pytestmark = [
     pytest.mark.browser,

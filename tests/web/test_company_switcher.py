@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from crossdock.masterdata.models import UserAccess
 from tests import factories
-from tests.web.conftest import client_for
+from tests.browser import client_for
 
 PARTNERS = reverse("web:record_list", args=["partners"])
 

@@ -6,7 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from crossdock.masterdata.models import Partner
-from tests.web.conftest import client_for
+from tests.browser import client_for
 
 IMPORT = reverse("web:record_import", args=["partners"])
 HEADER = b"company,code,name,is_customer,currency,credit_limit\n"

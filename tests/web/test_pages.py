@@ -82,7 +82,7 @@ def test_home_counts_what_the_user_may_see(admin_client_web, partner_a, partner_
 
 
 def test_navigation_groups_follow_the_role(sales_rep_a):
-    from tests.web.conftest import client_for
+    from tests.browser import client_for
 
     response = client_for(sales_rep_a).get(reverse("web:home"))
     navigation = response.context["shell"].navigation
@@ -100,7 +100,7 @@ def test_administrator_navigation_has_every_record_type_and_the_audit_trail(
 ):
     response = admin_client_web.get(reverse("web:home"))
     keys = {e.key for group in response.context["shell"].navigation for e in group.entries}
-    assert keys == {*SLUGS, "audit"}
+    assert {*SLUGS, "audit"} <= keys  # other screens (approvals, …) add entries of their own
 
 
 @pytest.mark.parametrize(

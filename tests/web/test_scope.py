@@ -11,7 +11,7 @@ from django.urls import reverse
 from crossdock.core.roles import Role
 from crossdock.masterdata.models import Location, Partner
 from tests import factories
-from tests.web.conftest import client_for
+from tests.browser import client_for
 
 
 @pytest.fixture

@@ -1,18 +1,25 @@
 """``crossdock demo --scale small|seed``: load the demo group into an empty database.
 
-``small`` (a few seconds; ``make run`` and the tests use it) builds the whole
-structure with 200 SKUs, 20 suppliers and 50 customers; ``seed`` builds the
-seed scale of DESIGN.md (25,000 SKUs, 300 suppliers, 2,000 customers). The
-command prints how to sign in: every demo user has the password
-``crossdock-demo`` — for local demonstrations only.
+One step per module, in dependency order: master data (companies, warehouses,
+catalogue, partners, users), approval policies with a filled inbox, then stock,
+open warehouse work and governed stock adjustments. ``small`` (a few seconds;
+``make run`` and the tests use it) builds the whole structure with 200 SKUs,
+20 suppliers and 50 customers; ``seed`` builds the seed scale of DESIGN.md
+(25,000 SKUs, 300 suppliers, 2,000 customers). The command prints how to sign
+in: every demo user has the password ``crossdock-demo`` — for local
+demonstrations only.
 """
 
 import json
+import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from crossdock.approvals.demo import load_approvals_demo
+from crossdock.approvals.models import ApprovalRequest
 from crossdock.core.context import reset_request_id, set_request_id
+from crossdock.inventory.demo import load_adjustments_demo, load_inventory_demo
 from crossdock.masterdata.demo import (
     DEMO_PASSWORD,
     DEMO_URL,
@@ -24,7 +31,10 @@ from crossdock.masterdata.demo import (
 
 
 class Command(BaseCommand):
-    help = "Load demo data (a distribution group, its catalogue, partners and users)."
+    help = (
+        "Load demo data: a distribution group with its catalogue, partners and users, "
+        "approval policies, stock and open warehouse work."
+    )
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--scale", choices=sorted(SCALES), default="small")
@@ -39,7 +49,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         token = set_request_id()
         try:
-            result = load_demo(options["scale"], seed=options["seed"])
+            result = load_everything(options["scale"], options["seed"])
         except DemoDataExistsError as exc:
             if options["if_empty"]:
                 self.stdout.write("The database already holds data; the demo was not loaded again.")
@@ -67,3 +77,20 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.WARNING("Demo logins only: never load the demo into a real database.")
         )
+
+
+def load_everything(scale: str, seed: int) -> DemoResult:
+    """Master data first (it refuses a non-empty database), then each module's demo on top."""
+    started = time.perf_counter()
+    result = load_demo(scale, seed=seed)
+    approvals = load_approvals_demo()
+    stock = load_inventory_demo(scale, seed=seed)
+    adjustments = load_adjustments_demo()
+    result.counts.update(
+        approval_policies=approvals.policies + adjustments.get("adjustment_policies", 0),
+        pending_approvals=ApprovalRequest.objects.filter(status="pending").count(),
+        **{k: v for k, v in stock.items() if k != "seconds"},
+        stock_adjustments=adjustments.get("adjustments", 0),
+    )
+    result.seconds = round(time.perf_counter() - started, 3)
+    return result

@@ -1,0 +1,68 @@
+"""``crossdock demo`` loads every module's demo in order: stock, policies and inboxes that work."""
+
+from __future__ import annotations
+
+import io
+import json
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+
+from crossdock.approvals import selectors
+from crossdock.approvals.models import ApprovalPolicy, ApprovalRequest
+from crossdock.core.checks import run_checks
+from crossdock.core.models import User
+from crossdock.core.roles import sync_roles
+from crossdock.inventory.demo import ADJUSTMENT_POLICY, ADJUSTMENT_THRESHOLD
+from crossdock.inventory.models import MoveState, Transfer, TransferKind
+from crossdock.masterdata.reference import ensure_reference_data
+
+
+@pytest.fixture(scope="module")
+def loaded(django_db_setup, django_db_blocker):
+    """The command's JSON output, with the database it built rolled back after the module."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        ensure_reference_data()
+        sync_roles()
+        out = io.StringIO()
+        call_command("demo", "--scale", "small", "--json", stdout=out)
+        yield json.loads(out.getvalue())
+        transaction.set_rollback(True)
+
+
+@pytest.fixture(autouse=True)
+def _reference_data():
+    """Overrides the suite-wide fixture: the module fixture loaded it."""
+
+
+def test_counts_cover_every_module(loaded, db):
+    counts = loaded["counts"]
+    assert counts["products"] == 200
+    assert counts["approval_policies"] == ApprovalPolicy.objects.filter(status="active").count()
+    assert counts["approval_policies"] == 6
+    assert counts["pending_approvals"] == ApprovalRequest.objects.filter(status="pending").count()
+    assert counts["stock_adjustments"] == 2
+    assert Transfer.objects.filter(kind=TransferKind.RECEIPT, state=MoveState.DONE).count() > 0
+
+
+def test_large_adjustment_waits_for_the_warehouse_manager_small_one_is_booked(loaded, db):
+    adjustments = Transfer.objects.filter(kind=TransferKind.ADJUSTMENT).order_by("pk")
+    assert [a.state for a in adjustments] == [MoveState.DONE, MoveState.WAITING_APPROVAL]
+    waiting = adjustments[1]
+    request = ApprovalRequest.objects.get(document_type="stock-adjustment", status="pending")
+    assert request.document_id == str(waiting.pk)
+    assert request.policy.name == ADJUSTMENT_POLICY
+    assert Decimal(request.facts["amount"]) > ADJUSTMENT_THRESHOLD
+    manager = User.objects.get(username="warehouse-manager")
+    inbox = [step.request_id for step in selectors.decidable_steps(manager)]
+    assert request.pk in inbox
+    operator = User.objects.get(username="warehouse-operator")
+    assert request.pk not in [step.request_id for step in selectors.decidable_steps(operator)]
+
+
+def test_the_books_balance_after_the_whole_demo(loaded, db):
+    names, findings = run_checks()
+    assert "inventory.quants" in names or len(names) >= 2
+    assert findings == []
