@@ -22,7 +22,7 @@ from crossdock.masterdata.demo import (
     load_demo,
 )
 from crossdock.masterdata.gtin import gtin_problem
-from crossdock.masterdata.management.commands.demo import Command
+from crossdock.web.management.commands.demo import Command
 from crossdock.masterdata.models import (
     Company,
     ExchangeRate,
