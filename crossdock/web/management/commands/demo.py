@@ -10,7 +10,9 @@ in: every demo user has the password ``crossdock-demo`` — for local
 demonstrations only.
 """
 
+import contextlib
 import json
+import sys
 import time
 from typing import Any
 
@@ -49,7 +51,10 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         token = set_request_id()
         try:
-            result = load_everything(options["scale"], options["seed"])
+            # Notifications e-mailed while loading go to stderr with the console backend,
+            # so stdout carries only the report (and stays valid JSON with --json).
+            with contextlib.redirect_stdout(sys.stderr):
+                result = load_everything(options["scale"], options["seed"])
         except DemoDataExistsError as exc:
             if options["if_empty"]:
                 self.stdout.write("The database already holds data; the demo was not loaded again.")
