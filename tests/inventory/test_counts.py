@@ -397,3 +397,61 @@ def test_blind_sheets_show_expectations_only_once_submitted(site, staff):
     assert submit_count(operator, sheet.pk).shows_expected is True
     open_sheet = count_of(site, operator, bin_1, blind=False)
     assert open_sheet.shows_expected is True
+
+
+# -- the screens ------------------------------------------------------------------------------
+
+GTIN = "09501101530003"
+
+
+def test_plan_count_blind_by_scanning_then_see_the_differences(site, staff, company_a):
+    from django.urls import reverse
+
+    from crossdock.masterdata.models import ProductBarcode
+    from tests.browser import client_for
+
+    operator, _ = staff
+    bin_1 = site.bin("B1")
+    cheese = factories.product("CHEESE", tracking="lot", standard_cost=D("600"))
+    ProductBarcode.objects.create(product=cheese, gtin=GTIN, unit=cheese.base_unit)
+    site.receive(cheese, "37", cost="600", into=bin_1, lot="L-7")
+    web = client_for(operator.user)
+
+    page = web.get(reverse("inventory:count_list"))
+    assert page.status_code == 200
+    assert "New count" in page.content.decode()
+    created = web.post(
+        reverse("inventory:count_create"),
+        {"warehouse": site.warehouse.pk, "scope": "locations", "locations": bin_1.path,
+         "blind": "on"},
+    )  # fmt: skip
+    sheet = CountSheet.objects.get()
+    assert created.status_code == 302
+    assert created["Location"] == reverse("inventory:count_detail", args=[sheet.pk])
+    web.post(reverse("inventory:count_action", args=[sheet.pk, "start"]))
+    screen = web.get(reverse("inventory:count_screen", args=[sheet.pk]))
+    assert screen.status_code == 200
+    assert "37" not in screen.content.decode()  # blind: the expected quantity is not there
+
+    htmx = {"HTTP_HX_REQUEST": "true"}
+    scan = reverse("inventory:count_screen", args=[sheet.pk])
+    located = web.post(scan, {"barcode": bin_1.path}, **htmx)
+    assert f"Location {bin_1.path}" in located.content.decode()
+    counted = web.post(scan, {"barcode": f"01{GTIN}10L-7\x1d3030"}, **htmx)
+    assert "+30 CHEESE, L-7" in counted.content.decode()
+    counted = web.post(scan, {"barcode": f"01{GTIN}10L-7", "quantity": "35"}, **htmx)
+    assert "=35 CHEESE, L-7" in counted.content.decode()
+    assert "35 counted" in counted.content.decode()
+    assert "37" not in web.get(reverse("inventory:count_detail", args=[sheet.pk])).content.decode()
+    refused = web.post(scan, {"barcode": f"01{GTIN}10L-404"}, **htmx)
+    assert "Unknown lot" in refused.content.decode()
+    assert CountLine.objects.get(sheet=sheet).counted == 35
+
+    web.post(reverse("inventory:count_action", args=[sheet.pk, "submit"]))
+    sheet.refresh_from_db()
+    assert sheet.state == "submitted"  # 2 × 600 = 1,200 waits for the manager
+    detail = web.get(reverse("inventory:count_detail", args=[sheet.pk])).content.decode()
+    assert "Differences" in detail
+    assert ">-2<" in detail
+    assert reverse("inventory:transfer_detail", args=[sheet.adjustment_id]) in detail
+    assert "approvals/requests/" in detail
