@@ -103,7 +103,8 @@ for _role in (Role.CONTROLLER, Role.AUDITOR, Role.EXECUTIVE):
     ROLE_PERMISSIONS[_role] |= _grant(list(_BANK), (V,))
 ROLE_PERMISSIONS[Role.CONTROLLER] |= _grant(list(_POLICIES), EDIT)
 
-_STOCK = ("inventory.transfer", "inventory.lot")
+# Stock documents: transfers, lots and count sheets (cycle counts).
+_STOCK = ("inventory.transfer", "inventory.lot", "inventory.countsheet")
 for _role in (Role.WAREHOUSE_OPERATOR, Role.WAREHOUSE_MANAGER):
     ROLE_PERMISSIONS[_role] |= _grant(list(_STOCK), EDIT)
 ROLE_PERMISSIONS[Role.WAREHOUSE_MANAGER] |= _grant(["inventory.removalrule"], EDIT)

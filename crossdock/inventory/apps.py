@@ -11,4 +11,7 @@ class InventoryConfig(AppConfig):
         from crossdock.inventory.checks import quants_match_moves
 
         register_check("inventory quants = done moves", quants_match_moves)
-        from crossdock.inventory.services import adjustments  # noqa: F401 - registers the type
+        from crossdock.inventory.services import (
+            adjustments,  # noqa: F401 - registers the type
+            counts,  # noqa: F401 - closes counted sheets
+        )

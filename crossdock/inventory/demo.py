@@ -16,7 +16,9 @@ Monday morning:
   trace from supplier to customer;
 * open work: confirmed receipts expected in the coming days, customer
   deliveries reserved by customer tier and promised date (some short of
-  stock), and one inter-warehouse move from Venlo to Antwerp in transit.
+  stock), and one inter-warehouse move from Venlo to Antwerp in transit;
+* :func:`load_counts_demo`: one blind cycle count of Venlo's reserve area, open
+  for counting.
 
 The services are set-based, so the volume goes into few, large transfers (at
 seed scale a few receipts of up to :data:`RECEIPT_LINES` lines each), which
@@ -43,14 +45,15 @@ from crossdock.approvals.policies import LevelDraft, PolicyDraft
 from crossdock.core.context import Actor
 from crossdock.core.models import User
 from crossdock.inventory import services
-from crossdock.inventory.models import Quant, Transfer, TransferKind
+from crossdock.inventory.models import CountScope, CountSheet, Quant, Transfer, TransferKind
+from crossdock.inventory.services import DoneLine, LineDraft, TransferDraft
 from crossdock.inventory.services.adjustments import (
     STOCK_ADJUSTMENT,
     AdjustmentDraft,
     AdjustmentLine,
     request_adjustment,
 )
-from crossdock.inventory.services import DoneLine, LineDraft, TransferDraft
+from crossdock.inventory.services.counts import CountDraft, create_count, start_count
 from crossdock.masterdata.models import (
     Company,
     Location,
@@ -464,21 +467,21 @@ def load_adjustments_demo() -> dict[str, int]:
             if small and large:
                 break
         counts = {"adjustment_policies": companies.count(), "adjustments": 0}
-        for quant, difference, reason in (
+        for chosen, difference, reason in (
             (small, Decimal(-2), "Cycle count: two units short"),
             (large, None, "Pallet damaged by a forklift in aisle 12"),
         ):
-            if quant is None:
+            if chosen is None:
                 continue
             if difference is None:  # the fewest units worth more than the threshold
-                unit = quant.product.standard_cost
+                unit = chosen.product.standard_cost
                 needed = (ADJUSTMENT_THRESHOLD // unit) + 1
-                difference = -min(needed, quant.quantity)
+                difference = -min(needed, chosen.quantity)
             request_adjustment(
                 operator,
                 AdjustmentDraft(
                     warehouse_id=venlo.pk,
-                    lines=[AdjustmentLine(quant.product_id, quant.location_id, difference)],
+                    lines=[AdjustmentLine(chosen.product_id, chosen.location_id, difference)],
                     reason=reason,
                 ),
             )
@@ -497,3 +500,36 @@ def _adjustment_level(company: Company, executive: User) -> LevelDraft:
             escalate_to_id=executive.pk,
         )
     return LevelDraft(name="Chief operating officer", rule="user", user_id=executive.pk)
+
+
+COUNT_NOTE = "Monthly blind count of the reserve area"
+
+
+def load_counts_demo() -> dict[str, int]:
+    """One open cycle count in Venlo: blind, by location (the reserve area), started.
+
+    Runs after :func:`load_inventory_demo` and the master-data demo's users; planned
+    by the warehouse manager, so an operator opens it from Warehouse → Cycle counts
+    and counts. Does nothing when the sheet exists, so calling it twice is harmless.
+    """
+    with transaction.atomic():
+        if CountSheet.objects.filter(note=COUNT_NOTE).exists():
+            return {}
+        venlo = Warehouse.objects.filter(code="VENLO").first()
+        if venlo is None:
+            return {}
+        manager = User.objects.filter(username="warehouse-manager").first()
+        actor = Actor.of(manager) if manager else Actor.system("demo")
+        reserve = warehouse_location(venlo, LocationKind.RESERVE)
+        sheet = create_count(
+            actor,
+            CountDraft(
+                warehouse_id=venlo.pk,
+                scope=CountScope.LOCATIONS,
+                location_ids=[reserve.pk],
+                blind=True,
+                note=COUNT_NOTE,
+            ),
+        )
+        start_count(actor, sheet.pk)
+        return {"count_sheets": 1}

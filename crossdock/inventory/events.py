@@ -21,3 +21,15 @@ class StockValued(DomainEvent):
 
     name = "inventory.stock-valued"
     move_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class CountSheetChanged(DomainEvent):
+    """A count sheet was created, started, counted, submitted, closed or cancelled."""
+
+    name = "inventory.count"
+    sheet_id: int
+    change: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "name", f"inventory.count.{self.change}")

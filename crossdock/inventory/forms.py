@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 
 from crossdock.core.fields import QUANTITY_SCALE
-from crossdock.inventory.models import MoveState, TransferKind
+from crossdock.inventory.models import AbcClass, CountScope, MoveState, TransferKind
 from crossdock.masterdata.models import Company, Warehouse
 
 INPUT = {"autocomplete": "off", "autocapitalize": "off", "spellcheck": "false"}
@@ -119,3 +119,55 @@ class ValuationForm(forms.Form):
     def __init__(self, *args: Any, companies: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["company"].queryset = companies  # type: ignore[attr-defined]
+
+
+class CountSheetForm(forms.Form):
+    """A new count sheet: where (locations by path or barcode) or which ABC class; blind or not."""
+
+    warehouse = forms.ModelChoiceField(label="Warehouse", queryset=Warehouse.objects.none())
+    scope = forms.ChoiceField(label="Count", choices=CountScope.choices, widget=forms.RadioSelect)
+    locations = forms.CharField(
+        label="Locations (path or barcode, one per line)",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3, **INPUT}),
+        help_text="Each location is counted with every location below it.",
+    )
+    abc_class = forms.ChoiceField(
+        label="ABC class", required=False, choices=_blank(AbcClass.choices, "—")
+    )
+    blind = forms.BooleanField(
+        label="Blind count (counters do not see the expected quantities)",
+        required=False,
+        initial=True,
+    )
+    note = forms.CharField(label="Note", required=False, max_length=200)
+
+    def __init__(self, *args: Any, warehouses: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["warehouse"].queryset = warehouses  # type: ignore[attr-defined]
+
+
+class CountScanForm(forms.Form):
+    """One count: a location (kept between scans), a product scan, its lot, and a quantity."""
+
+    location = forms.CharField(label="Location", required=False, max_length=500)
+    barcode = forms.CharField(label="Scan", max_length=500, strip=False)
+    lot = forms.CharField(label="Lot or serial", required=False, max_length=60)
+    quantity = forms.DecimalField(
+        label="Counted quantity",
+        required=False,
+        min_value=Decimal(0),
+        max_digits=18,
+        decimal_places=QUANTITY_SCALE,
+        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "any"}),
+        help_text="Typed: the quantity counted (replaces). Empty: each scan adds its units.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["barcode"].widget.attrs.update(
+            {**INPUT, "autofocus": True, "enterkeyhint": "done", "placeholder": "Scan or type…"}
+        )
+        self.fields["location"].widget.attrs.update({**INPUT, "placeholder": "Scan the bin first…"})
+        self.fields["lot"].widget.attrs.update(INPUT)

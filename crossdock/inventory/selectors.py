@@ -1,4 +1,4 @@
-"""Inventory queries: stock by location, available-to-promise, stock valuation, lot trace."""
+"""Inventory queries: stock by location, ATP, stock valuation, lot trace, ABC classes, counts."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from django.utils import timezone
 from crossdock.inventory.models import MoveLine, MoveState, Quant, StockMove, ValuationLayer
 from crossdock.inventory.models.stock import OPEN_STATES
 from crossdock.masterdata.models import Warehouse
-from crossdock.masterdata.models.organisation import SELLABLE_KINDS
+from crossdock.masterdata.models.organisation import INTERNAL_KINDS, SELLABLE_KINDS
 
 ZERO = Decimal(0)
 
@@ -202,4 +202,91 @@ def lot_trace(lot_id: int) -> list[TraceStep]:
     ]
 
 
-__all__ = ["MoveState", "availability", "lot_trace", "stock_by_location", "stock_valuation"]
+__all__ = [
+    "MoveState",
+    "abc_classes",
+    "availability",
+    "lot_trace",
+    "net_moves_since",
+    "stock_by_location",
+    "stock_valuation",
+]
+
+
+# -- ABC classes and cycle counts ------------------------------------------------------------
+
+A_SHARE = Decimal("0.80")
+B_SHARE = Decimal("0.95")
+
+
+def abc_classes(warehouse_id: int) -> dict[int, str]:
+    """The ABC class of every product in stock in a warehouse, by its stock value there.
+
+    Products are ranked by on-hand quantity (all internal locations) × standard
+    cost, highest first; a product is A while the value ranked before it is
+    below 80% of the total, B while below 95%, else C — so A holds the top 80%
+    of the value, B the next 15%, C the rest. Products without value are C.
+    The quantities are summed by the database (one aggregate, exact integers);
+    only the ranking of one row per product runs here.
+
+    This is a stock-value classification for choosing what to count. The
+    demand-based ABC of the replenishment (planning) module will replace it
+    once that module exists.
+    """
+    rows = (
+        Quant.objects.filter(
+            location__warehouse_id=warehouse_id, location__kind__in=list(INTERNAL_KINDS)
+        )
+        .values_list("product_id", "product__standard_cost")
+        .annotate(on_hand=Sum("quantity"))
+        .filter(on_hand__gt=0)
+        .order_by()
+    )
+    values = sorted(
+        ((on_hand * cost, product_id) for product_id, cost, on_hand in rows),
+        key=lambda item: (-item[0], item[1]),
+    )
+    total = sum((value for value, _ in values), ZERO)
+    classes: dict[int, str] = {}
+    before = ZERO
+    for value, product_id in values:
+        if value <= 0 or total <= 0:
+            classes[product_id] = "C"
+        elif before < total * A_SHARE:
+            classes[product_id] = "A"
+        elif before < total * B_SHARE:
+            classes[product_id] = "B"
+        else:
+            classes[product_id] = "C"
+        before += value
+    return classes
+
+
+CountKey = tuple[int, int, int | None]  # product, location, lot
+
+
+def net_moves_since(keys: Iterable[CountKey], since: datetime.datetime) -> dict[CountKey, Decimal]:
+    """Stock moved into minus out of each product × location × lot by lines done since ``since``.
+
+    Two aggregate queries (in, out) over the done lines, whatever the number of keys.
+    """
+    wanted = set(keys)
+    result: dict[CountKey, Decimal] = {}
+    if not wanted:
+        return result
+    products = sorted({key[0] for key in wanted})
+    locations = sorted({key[1] for key in wanted})
+    done = MoveLine.objects.filter(
+        done=True, done_at__gte=since, product_id__in=products
+    ).order_by()
+    for side, sign in (("destination", 1), ("source", -1)):
+        rows = (
+            done.filter(**{f"{side}_id__in": locations})
+            .values_list("product_id", f"{side}_id", "lot_id")
+            .annotate(total=Sum("quantity"))
+        )
+        for product_id, location_id, lot_id, total in rows:
+            key = (product_id, location_id, lot_id)
+            if key in wanted:
+                result[key] = result.get(key, ZERO) + sign * total
+    return result

@@ -3,7 +3,7 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from crossdock.inventory import views
+from crossdock.inventory import count_views, views
 
 app_name = "inventory"
 urlpatterns = [
@@ -17,4 +17,9 @@ urlpatterns = [
     path("lots/<int:pk>/", views.lot_trace, name="lot_trace"),
     path("availability/", views.availability, name="availability"),
     path("valuation/", views.valuation, name="valuation"),
+    path("counts/", count_views.count_list, name="count_list"),
+    path("counts/new/", count_views.count_create, name="count_create"),
+    path("counts/<int:pk>/", count_views.count_detail, name="count_detail"),
+    path("counts/<int:pk>/count/", count_views.count_screen, name="count_screen"),
+    path("counts/<int:pk>/<slug:action>/", count_views.count_action, name="count_action"),
 ]

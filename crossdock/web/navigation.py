@@ -93,6 +93,7 @@ WAREHOUSE_PAGES = (
     ("inventory-stock", "Stock by location", "inventory:stock", "inventory.view_quant"),
     ("inventory-availability", "Availability", "inventory:availability", "inventory.view_quant"),
     ("inventory-lots", "Lot trace", "inventory:lot_list", "inventory.view_lot"),
+    ("inventory-counts", "Cycle counts", "inventory:count_list", "inventory.view_countsheet"),
     (
         "inventory-valuation",
         "Stock valuation",
@@ -103,7 +104,7 @@ WAREHOUSE_PAGES = (
 
 
 def _warehouse_group(user: Any) -> list[NavGroup]:
-    """Warehouse: transfers to process, stock, availability, lot trace, stock value."""
+    """Warehouse: transfers to process, stock, availability, lot trace, counts, stock value."""
     if not user.is_authenticated:
         return []
     entries = tuple(

@@ -13,7 +13,7 @@ from crossdock.inventory.models import Lot, Quant, Transfer, TransferKind
 from crossdock.masterdata.models import ProductBarcode
 from tests import factories
 from tests.browser import PHONE, expect
-from tests.inventory.conftest import Site
+from tests.inventory.conftest import SYSTEM, Site
 
 pytestmark = [
     pytest.mark.browser,
@@ -81,3 +81,60 @@ def test_operator_opens_a_receipt_scans_a_gs1_label_with_a_lot_and_validates(
     assert Quant.objects.get(product=cheese, lot=lot, location=site.stock).quantity == 3
     backorder = Transfer.objects.get(backorder_of=receipt)
     assert backorder.moves.get().quantity == 2
+
+
+def test_counter_counts_a_blind_sheet_on_a_phone_and_sees_the_difference_after_submit(
+    browser, warehouse_a, company_a
+):
+    from crossdock.inventory.models import CountSheet
+    from crossdock.inventory.services import counts
+
+    site = Site(warehouse_a)
+    bin_1 = site.bin("B1")
+    bolts = factories.product("BOLT-9", name="Bolt M9")
+    ProductBarcode.objects.create(product=bolts, gtin=GTIN, unit=bolts.base_unit)
+    site.receive(bolts, "41", cost="2", into=bin_1)
+    sheet = counts.create_count(
+        SYSTEM,
+        counts.CountDraft(warehouse_a.pk, "locations", [bin_1.pk], blind=True),
+    )
+    operator = factories.user(
+        Role.WAREHOUSE_OPERATOR, companies=[company_a], warehouses=[warehouse_a]
+    )
+
+    page = browser.page(operator, viewport=PHONE)
+    page.goto("/inventory/counts/")
+    page.get_by_role("link", name=sheet.reference).click()
+    page.get_by_role("button", name="Start counting").click()
+    expect(page.locator("[data-blind]")).to_be_visible()
+    page.get_by_role("link", name="Count", exact=True).click()
+    expect(page).to_have_url(re.compile(rf"/inventory/counts/{sheet.pk}/count/$"))
+    expect(page.locator("#count-lines")).not_to_contain_text("41")
+
+    scan = page.get_by_label("Scan")
+    expect(scan).to_be_focused()
+    scan.fill(bin_1.path)
+    scan.press("Enter")
+    expect(page.locator("[data-feedback]")).to_have_text(
+        f"Location {bin_1.path}: scan the products."
+    )
+    page.get_by_label("Scan").fill(f"]C101{GTIN}")
+    page.get_by_label("Scan").press("Enter")
+    expect(page.locator("[data-feedback]")).to_contain_text("+1 BOLT-9")
+    page.locator("details summary").click()
+    page.get_by_label("Counted quantity").fill("39")
+    page.get_by_label("Scan").fill(f"(01){GTIN}")
+    page.get_by_label("Scan").press("Enter")
+    expect(page.locator("[data-feedback]")).to_have_text(f"=39 BOLT-9 @ {bin_1.path}: 39 counted")
+    expect(page.locator("#count-lines [data-counted]")).to_have_text("39")
+
+    page.get_by_role("button", name="Submit count").click()
+    expect(page).to_have_url(re.compile(rf"/inventory/counts/{sheet.pk}/$"))
+    expect(page.get_by_role("heading", name="Differences")).to_be_visible()
+    expect(page.locator("[data-difference]")).to_have_text("-2")
+    expect(page.locator(".badge").first).to_have_text("Done")
+    assert browser.js_errors == []
+
+    sheet = CountSheet.objects.get(pk=sheet.pk)
+    assert sheet.state == "done"
+    assert Quant.objects.get(product=bolts, location=bin_1).quantity == 39

@@ -1,5 +1,6 @@
-"""Property test: any sequence of receipts, moves, reservations, deliveries and cancellations
-keeps quants equal to the moves, never negative, and reserved within on hand."""
+"""Property test: any sequence of receipts, moves, reservations, deliveries, cancellations and
+cycle counts (started, then submitted while other work happens) keeps quants equal to the
+moves, never negative, and reserved within on hand."""
 
 from decimal import Decimal
 
@@ -9,7 +10,8 @@ from hypothesis import strategies as st
 from crossdock.core.checks import run_checks
 from crossdock.core.errors import DomainError
 from crossdock.inventory import services
-from crossdock.inventory.models import Quant, Transfer
+from crossdock.inventory.models import CountLine, CountSheet, Quant, Transfer
+from crossdock.inventory.services import counts
 from tests import factories
 from tests.inventory.conftest import SYSTEM
 
@@ -20,7 +22,27 @@ operation = st.one_of(
     st.tuples(st.just("reserve"), st.integers(0, 1), st.integers(1, 9), st.integers(0, 1)),
     st.tuples(st.just("cancel"), st.integers(0, 1), st.integers(1, 9), st.integers(0, 1)),
     st.tuples(st.just("partial"), st.integers(0, 1), st.integers(1, 9), st.integers(0, 1)),
+    st.tuples(st.just("count"), st.integers(0, 1), st.integers(1, 9), st.integers(0, 1)),
 )
+
+
+def _count(site, sheet, product, location, offset):
+    """Open a count of ``location``; or count the open sheet (on hand + offset) and submit it."""
+    if sheet is None:
+        draft = counts.CountDraft(site.warehouse.pk, "locations", [location.pk])
+        return counts.start_count(SYSTEM, counts.create_count(SYSTEM, draft).pk)
+    keys = set(CountLine.objects.filter(sheet=sheet).values_list("product_id", "location_id"))
+    keys.add((product.pk, sheet.locations.get().pk))
+    entries = []
+    for product_id, location_id in sorted(keys):
+        quant = Quant.objects.filter(product_id=product_id, location_id=location_id).first()
+        on_hand = quant.quantity if quant else Decimal(0)
+        entries.append(
+            counts.CountEntry(product_id, location_id, max(Decimal(0), on_hand + offset))
+        )
+    counts.record_counts(SYSTEM, sheet.pk, entries)
+    counts.submit_count(SYSTEM, sheet.pk)
+    return None
 
 
 @settings(
@@ -36,6 +58,7 @@ def test_quants_always_equal_the_moves(site, operations):
     ]
     bins = [site.stock, site.bin(factories.next_code("B"))]
     open_deliveries: list[Transfer] = []
+    sheet: CountSheet | None = None
     for kind, p, quantity, b in operations:
         product, location = products[p], bins[b]
         amount = str(quantity)
@@ -63,8 +86,13 @@ def test_quants_always_equal_the_moves(site, operations):
                 services.validate_transfer(
                     SYSTEM, delivery.pk, [services.DoneLine(move.pk, Decimal(1))]
                 )
+            elif kind == "count":
+                sheet = _count(site, sheet, product, location, Decimal(quantity - 5))
         except DomainError:
-            pass  # refused operations must leave everything as it was
+            if kind == "count" and sheet is not None:  # a refused submit leaves it counting
+                assert CountSheet.objects.get(pk=sheet.pk).state == "counting"
+                counts.cancel_count(SYSTEM, sheet.pk)
+                sheet = None
         for quant in Quant.objects.filter(location__warehouse__isnull=False):
             assert quant.quantity >= 0
             assert 0 <= quant.reserved <= quant.quantity

@@ -66,3 +66,18 @@ def test_the_books_balance_after_the_whole_demo(loaded, db):
     names, findings = run_checks()
     assert "inventory.quants" in names or len(names) >= 2
     assert findings == []
+
+
+def test_an_open_blind_count_waits_in_venlo(loaded, db):
+    from crossdock.inventory.models import CountSheet
+
+    assert loaded["counts"]["count_sheets"] == 1
+    sheet = CountSheet.objects.select_related("warehouse").get()
+    assert (sheet.warehouse.code, sheet.state, sheet.blind, sheet.scope) == (
+        "VENLO",
+        "counting",
+        True,
+        "locations",
+    )
+    assert sheet.lines.exists()
+    assert not sheet.lines.filter(counted__isnull=False).exists()

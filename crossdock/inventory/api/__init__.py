@@ -12,15 +12,17 @@ unit allows, a location of another company…) arrive here as
 Permissions: transfers need ``inventory.<action>_transfer`` (confirm, reserve,
 validate and cancel are changes); stock and ATP ``view_quant``; stock value
 ``view_valuationlayer``; lot traces ``view_lot``; reading a scan
-``view_transfer``.
+``view_transfer``; count sheets ``inventory.<action>_countsheet`` (start, counts,
+submit and cancel are changes).
 """
 
 from ninja import Router
 
-from crossdock.inventory.api import stock, transfers
+from crossdock.inventory.api import counts, stock, transfers
 
 router = Router()
 router.add_router("", transfers.router)
 router.add_router("", stock.router)
+router.add_router("", counts.router)
 
 __all__ = ["router"]

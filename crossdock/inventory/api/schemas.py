@@ -13,7 +13,7 @@ from pydantic import AwareDatetime
 
 from crossdock.api.schemas import Id, InputSchema, QueryId, Text, decimal_type
 from crossdock.core.fields import PRICE_SCALE, QUANTITY_SCALE
-from crossdock.inventory.models import MoveState, TransferKind
+from crossdock.inventory.models import AbcClass, CountScope, CountState, MoveState, TransferKind
 
 MAX_LINES = 10_000
 MAX_PRODUCTS = 500
@@ -269,3 +269,97 @@ class ScanOut(Schema):
     quantity: str | None = Field(description="In the product's base unit (pack × count).")
     move: int | None
     problem: str
+
+
+# -- cycle counts ---------------------------------------------------------------------------
+
+if TYPE_CHECKING:
+    CountStateName = str
+    CountScopeName = str
+    AbcClassName = str
+else:
+    CountStateName = Literal[tuple(CountState.values)]
+    CountScopeName = Literal[tuple(CountScope.values)]
+    AbcClassName = Literal[tuple(AbcClass.values)]
+
+HIDDEN_DOC = "Null while the sheet is blind and not submitted yet."
+
+
+class CountLineOut(Schema):
+    id: int
+    product: int
+    sku: str
+    location: int
+    location_path: str
+    lot: int | None
+    lot_name: str
+    expected: str | None = Field(description=f"On hand at the start. {HIDDEN_DOC}")
+    moved: str | None = Field(description=f"Net moved in since the start. {HIDDEN_DOC}")
+    difference: str | None = Field(description=f"Counted − (expected + moved). {HIDDEN_DOC}")
+    counted: str | None
+    counted_by: int | None
+    counted_at: datetime.datetime | None
+    added: bool = Field(description="Found by a counter, not on the sheet at the start.")
+
+
+class CountSheetOut(Schema):
+    id: int
+    reference: str
+    state: str
+    company: int
+    warehouse: int
+    scope: str
+    locations: list[int]
+    abc_class: str
+    blind: bool
+    shows_expected: bool
+    note: str
+    created_by: int | None
+    created_at: datetime.datetime
+    started_at: datetime.datetime | None
+    submitted_at: datetime.datetime | None
+    closed_at: datetime.datetime | None
+    adjustment: int | None = Field(description="The stock adjustment (transfer) booking it.")
+    version: int
+
+
+class CountSheetDetail(CountSheetOut):
+    lines: list[CountLineOut]
+    approval_request: int | None = Field(description="The adjustment's approval request.")
+
+
+class CountSheetPage(Schema):
+    items: list[CountSheetOut]
+    next_cursor: str | None
+
+
+class CountSheetListParams(Schema):
+    state: CountStateName | None = None
+    warehouse: QueryId | None = None
+    q: Text | None = Field(None, max_length=100, description="Reference contains.")
+    ordering: Literal["-created_at", "created_at", "reference", "-reference"] | None = None
+    cursor: Text | None = Field(None, max_length=1000)
+    limit: int = Field(50, ge=1, le=500)
+
+
+class CountSheetIn(InputSchema):
+    warehouse: Id
+    scope: CountScopeName
+    locations: list[Id] = Field(
+        default_factory=list, max_length=500, description="By location: these and below."
+    )
+    abc_class: AbcClassName | Literal[""] = ""
+    blind: bool = False
+    note: Annotated[Text, Field(max_length=200)] = ""
+
+
+class CountEntryIn(InputSchema):
+    product: Id
+    location: Id
+    quantity: Quantity = Field(description="Counted, in the product's base unit.")
+    lot: Annotated[Text, Field(max_length=60)] = Field("", description="Lot or serial name.")
+    add: bool = Field(False, description="Add to what was counted so far instead of replacing.")
+
+
+class CountEntriesIn(InputSchema):
+    entries: list[CountEntryIn] = Field(min_length=1, max_length=MAX_LINES)

@@ -1,5 +1,12 @@
-"""Inventory: transfers, stock moves and their lines, quants, lots, valuation layers."""
+"""Inventory: transfers, stock moves and their lines, quants, lots, valuation layers, counts."""
 
+from crossdock.inventory.models.counts import (
+    AbcClass,
+    CountLine,
+    CountScope,
+    CountSheet,
+    CountState,
+)
 from crossdock.inventory.models.stock import (
     Lot,
     MoveLine,
@@ -14,7 +21,12 @@ from crossdock.inventory.models.stock import (
 from crossdock.inventory.models.valuation import CostPool, ValuationLayer
 
 __all__ = [
+    "AbcClass",
     "CostPool",
+    "CountLine",
+    "CountScope",
+    "CountSheet",
+    "CountState",
     "Lot",
     "MoveLine",
     "MoveState",

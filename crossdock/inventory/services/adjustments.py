@@ -27,9 +27,9 @@ from crossdock.core import audit
 from crossdock.core.context import Actor
 from crossdock.core.errors import DomainError
 from crossdock.core.permissions import require
-from crossdock.inventory.models import MoveState, StockMove, Transfer, TransferKind
+from crossdock.inventory.models import Lot, MoveState, StockMove, Transfer, TransferKind
 from crossdock.inventory.services.transfers import _reference
-from crossdock.inventory.services.validation import validate_transfer
+from crossdock.inventory.services.validation import DoneLine, validate_transfer
 from crossdock.masterdata.models import Location, LocationKind, Product, Warehouse
 from crossdock.masterdata.models.organisation import INTERNAL_KINDS
 
@@ -41,6 +41,7 @@ class AdjustmentLine:
     product_id: int
     location_id: int
     difference: Decimal  # counted minus expected: positive = gain, negative = loss
+    lot_id: int | None = None  # the lot or serial counted (tracked products)
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,7 @@ def request_adjustment(actor: Actor, draft: AdjustmentDraft) -> Transfer:
                 quantity=abs(line.difference),
                 source_id=loss.pk if line.difference > 0 else line.location_id,
                 destination_id=line.location_id if line.difference > 0 else loss.pk,
+                lot_id=line.lot_id,
                 state=MoveState.WAITING_APPROVAL,
                 origin=transfer.reference,
             )
@@ -95,7 +97,9 @@ def request_adjustment(actor: Actor, draft: AdjustmentDraft) -> Transfer:
                 {
                     "reason": draft.reason,
                     "lines": [
-                        [ln.product_id, ln.location_id, str(ln.difference)] for ln in draft.lines
+                        [ln.product_id, ln.location_id, str(ln.difference)]
+                        + ([ln.lot_id] if ln.lot_id else [])
+                        for ln in draft.lines
                     ],
                 },
             ),
@@ -115,6 +119,7 @@ def _problems(draft: AdjustmentDraft, warehouse: Warehouse) -> dict[str, list[st
     products = Product.objects.select_related("base_unit").in_bulk(
         {ln.product_id for ln in draft.lines}
     )
+    lots = Lot.objects.in_bulk({ln.lot_id for ln in draft.lines if ln.lot_id})
     for index, line in enumerate(draft.lines):
         where = f"lines[{index}]"
         location = locations.get(line.location_id)
@@ -123,8 +128,11 @@ def _problems(draft: AdjustmentDraft, warehouse: Warehouse) -> dict[str, list[st
             problems[f"{where}.location"] = ["Choose a location of this warehouse."]
         elif location.kind not in INTERNAL_KINDS:
             problems[f"{where}.location"] = [f"{location.path} does not hold stock."]
+        lot = lots.get(line.lot_id) if line.lot_id else None
         if product is None:
             problems[f"{where}.product"] = ["Unknown product."]
+        elif line.lot_id and (lot is None or lot.product_id != product.pk):
+            problems[f"{where}.lot"] = ["Not a lot of this product."]
         elif line.difference == 0:
             problems[f"{where}.difference"] = ["A difference of zero changes nothing."]
         else:
@@ -157,7 +165,15 @@ def _facts(transfer: Transfer) -> dict[str, Any]:
 def _approved(actor: Actor, transfer: Transfer) -> None:
     transfer.moves.filter(state=MoveState.WAITING_APPROVAL).update(state=MoveState.CONFIRMED)
     Transfer.objects.filter(pk=transfer.pk).update(state=MoveState.CONFIRMED)
-    validate_transfer(Actor.system(f"approved adjustment by {actor.label}"), transfer.pk)
+    moves = list(transfer.moves.select_related("lot").order_by("pk"))
+    # A gain of a lot comes from inventory loss like a receipt: processing needs the lot's name.
+    gains = {m.pk for m in moves if m.source_id == transfer.source_id}
+    done = (
+        [DoneLine(m.pk, m.quantity, m.lot.name if m.lot and m.pk in gains else "") for m in moves]
+        if any(m.lot_id for m in moves)
+        else None
+    )
+    validate_transfer(Actor.system(f"approved adjustment by {actor.label}"), transfer.pk, done)
 
 
 def _rejected(actor: Actor, transfer: Transfer, comment: str) -> None:

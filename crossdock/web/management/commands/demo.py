@@ -21,7 +21,11 @@ from django.core.management.base import BaseCommand, CommandError
 from crossdock.approvals.demo import load_approvals_demo
 from crossdock.approvals.models import ApprovalRequest
 from crossdock.core.context import reset_request_id, set_request_id
-from crossdock.inventory.demo import load_adjustments_demo, load_inventory_demo
+from crossdock.inventory.demo import (
+    load_adjustments_demo,
+    load_counts_demo,
+    load_inventory_demo,
+)
 from crossdock.masterdata.demo import (
     DEMO_PASSWORD,
     DEMO_URL,
@@ -91,11 +95,13 @@ def load_everything(scale: str, seed: int) -> DemoResult:
     approvals = load_approvals_demo()
     stock = load_inventory_demo(scale, seed=seed)
     adjustments = load_adjustments_demo()
+    cycle_counts = load_counts_demo()
     result.counts.update(
         approval_policies=approvals.policies + adjustments.get("adjustment_policies", 0),
         pending_approvals=ApprovalRequest.objects.filter(status="pending").count(),
         **{k: v for k, v in stock.items() if k != "seconds"},
         stock_adjustments=adjustments.get("adjustments", 0),
+        count_sheets=cycle_counts.get("count_sheets", 0),
     )
     result.seconds = round(time.perf_counter() - started, 3)
     return result
