@@ -2,7 +2,14 @@
 
 from crossdock.masterdata.models.access import UserAccess
 from crossdock.masterdata.models.currency import Currency, ExchangeRate
-from crossdock.masterdata.models.organisation import Company, Location, LocationKind, Warehouse
+from crossdock.masterdata.models.organisation import (
+    Company,
+    DeliverySteps,
+    Location,
+    LocationKind,
+    ReceiptSteps,
+    Warehouse,
+)
 from crossdock.masterdata.models.partner import (
     ApprovalStatus,
     CustomerTier,
@@ -27,6 +34,7 @@ __all__ = [
     "Company",
     "CostingMethod",
     "Currency",
+    "DeliverySteps",
     "CustomerTier",
     "ExchangeRate",
     "Location",
@@ -38,6 +46,7 @@ __all__ = [
     "Product",
     "ProductBarcode",
     "ProductCategory",
+    "ReceiptSteps",
     "ProductStatus",
     "SupplierRiskClass",
     "Tracking",
