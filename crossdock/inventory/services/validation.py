@@ -465,6 +465,8 @@ def _backorder(
         backorder_of=transfer,
         priority=transfer.priority,
         promised_on=transfer.promised_on,
+        previous_step=transfer.previous_step,
+        final_destination=transfer.final_destination,
     )
     for move, remaining in remainders:
         open_lines = list(MoveLine.objects.filter(move=move, done=False))
