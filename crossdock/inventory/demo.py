@@ -44,13 +44,13 @@ from crossdock.core.context import Actor
 from crossdock.core.models import User
 from crossdock.inventory import services
 from crossdock.inventory.models import Quant, Transfer, TransferKind
+from crossdock.inventory.services import DoneLine, LineDraft, TransferDraft
 from crossdock.inventory.services.adjustments import (
     STOCK_ADJUSTMENT,
     AdjustmentDraft,
     AdjustmentLine,
     request_adjustment,
 )
-from crossdock.inventory.services import DoneLine, LineDraft, TransferDraft
 from crossdock.masterdata.models import (
     Company,
     Location,

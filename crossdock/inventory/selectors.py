@@ -116,8 +116,7 @@ def availability(
     # its input location (the last step of a multi-step receipt); the first step of a
     # multi-step receipt counts by where it ends. Quality hold never counts as coming.
     into_stock = Q(destination__kind__in=sellable) & (
-        ~Q(source__warehouse_id=F("destination__warehouse_id"))
-        | Q(source__kind=LocationKind.INPUT)
+        ~Q(source__warehouse_id=F("destination__warehouse_id")) | Q(source__kind=LocationKind.INPUT)
     )
     first_step = Q(
         transfer__final_destination__kind__in=sellable,

@@ -130,9 +130,10 @@ def ensure_step_locations(actor: Actor, warehouse: Warehouse) -> None:
     of a pick → pack → ship warehouse is created when it is first needed.
     """
     code, name, kind = PACKING_LOCATION
-    if warehouse.delivery_steps < 3 or Location.objects.filter(
-        warehouse=warehouse, kind=kind
-    ).exists():
+    if (
+        warehouse.delivery_steps < 3
+        or Location.objects.filter(warehouse=warehouse, kind=kind).exists()
+    ):
         return
     root = Location.objects.filter(warehouse=warehouse, parent__isnull=True).order_by("pk").first()
     create_record(
@@ -327,7 +328,7 @@ __all__ = [
     "set_product_barcodes",
     "switch_company",
     "update_category",
-    "update_warehouse",
     "update_location",
     "update_record",
+    "update_warehouse",
 ]

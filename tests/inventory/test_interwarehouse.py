@@ -66,9 +66,7 @@ def test_dispatch_within_a_company_keeps_the_cost_and_backorders_on_both_sides(s
     atp = selectors.availability([product.pk])[(product.pk, target.warehouse.code)]
     assert (atp.on_hand, atp.in_transit, atp.incoming) == (D(0), D(6), {expected: D(6)})
     # short arrival: 4 of 6; 2 stay in transit on a backorder
-    services.confirm_arrival(
-        SYSTEM, arrival.pk, [services.DoneLine(arrival.moves.get().pk, D(4))]
-    )
+    services.confirm_arrival(SYSTEM, arrival.pk, [services.DoneLine(arrival.moves.get().pk, D(4))])
     assert quantity(product, target.stock) == 4
     assert quantity(product, transit) == 2
     rest = Transfer.objects.get(backorder_of=arrival)

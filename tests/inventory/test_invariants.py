@@ -1,5 +1,5 @@
-"""Property test: any sequence of receipts, moves, reservations, deliveries and cancellations
-keeps quants equal to the moves, never negative, and reserved within on hand."""
+"""Property test: any sequence of receipts, moves, reservations, deliveries, cancellations,
+returns and scrap keeps quants equal to the moves, never negative, and reserved within on hand."""
 
 from decimal import Decimal
 
@@ -20,6 +20,8 @@ operation = st.one_of(
     st.tuples(st.just("reserve"), st.integers(0, 1), st.integers(1, 9), st.integers(0, 1)),
     st.tuples(st.just("cancel"), st.integers(0, 1), st.integers(1, 9), st.integers(0, 1)),
     st.tuples(st.just("partial"), st.integers(0, 1), st.integers(1, 9), st.integers(0, 1)),
+    st.tuples(st.just("return"), st.integers(0, 1), st.integers(1, 9), st.integers(0, 1)),
+    st.tuples(st.just("scrap"), st.integers(0, 1), st.integers(1, 9), st.integers(0, 1)),
 )
 
 
@@ -36,15 +38,37 @@ def test_quants_always_equal_the_moves(site, operations):
     ]
     bins = [site.stock, site.bin(factories.next_code("B"))]
     open_deliveries: list[Transfer] = []
+    done: list[Transfer] = []  # receipts and deliveries that can be returned
     for kind, p, quantity, b in operations:
         product, location = products[p], bins[b]
         amount = str(quantity)
         try:
             if kind == "receive":
-                site.receive(product, amount, cost="1.25", into=location)
+                done.append(site.receive(product, amount, cost="1.25", into=location))
             elif kind == "deliver":
-                services.validate_transfer(
-                    SYSTEM, site.deliver(product, amount, source=location).pk
+                done.append(
+                    services.validate_transfer(
+                        SYSTEM, site.deliver(product, amount, source=location).pk
+                    )
+                )
+            elif kind == "return" and done:
+                original = done[quantity % len(done)]
+                move = original.moves.first()
+                returned = services.return_transfer(
+                    SYSTEM,
+                    original.pk,
+                    [services.ReturnLine(move.pk, Decimal(1 + quantity % 3))],
+                    location_id=location.pk,
+                )
+                services.validate_transfer(SYSTEM, returned.pk)
+            elif kind == "scrap":
+                services.scrap_stock(
+                    SYSTEM,
+                    services.ScrapDraft(
+                        site.warehouse.pk,
+                        [services.ScrapLine(product.pk, location.pk, Decimal(amount))],
+                        "Broken",
+                    ),
                 )
             elif kind == "move":
                 transfer = site.transfer(

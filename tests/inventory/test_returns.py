@@ -129,9 +129,13 @@ def test_returning_more_than_delivered_writes_nothing(site):
     before = (Transfer.objects.count(), StockMove.objects.count(), AuditEntry.objects.count())
     with pytest.raises(DomainError) as refused:
         return_transfer(SYSTEM, delivery.pk, [ReturnLine(move.pk, D(4))])
-    assert refused.value.fields == {"lines[0].quantity": ["At most 3 of this line can still be returned."]}
+    assert refused.value.fields == {
+        "lines[0].quantity": ["At most 3 of this line can still be returned."]
+    }
     with pytest.raises(DomainError) as other_company:
-        return_transfer(SYSTEM, delivery.pk, [ReturnLine(move.pk, D(1))], location_id=_foreign_stock())
+        return_transfer(
+            SYSTEM, delivery.pk, [ReturnLine(move.pk, D(1))], location_id=_foreign_stock()
+        )
     assert "location" in other_company.value.fields
     with pytest.raises(ConflictError):
         return_transfer(SYSTEM, site.deliver(product, "1").pk, [ReturnLine(move.pk, D(1))])

@@ -12,15 +12,18 @@ unit allows, a location of another company…) arrive here as
 Permissions: transfers need ``inventory.<action>_transfer`` (confirm, reserve,
 validate and cancel are changes); stock and ATP ``view_quant``; stock value
 ``view_valuationlayer``; lot traces ``view_lot``; reading a scan
-``view_transfer``.
+``view_transfer``. Returns, dispatches, scrap and damage create transfers
+(``add_transfer``); confirming an arrival is a change; putaway rules need
+``*_putawayrule`` (:mod:`crossdock.inventory.api.flows`).
 """
 
 from ninja import Router
 
-from crossdock.inventory.api import stock, transfers
+from crossdock.inventory.api import flows, stock, transfers
 
 router = Router()
 router.add_router("", transfers.router)
 router.add_router("", stock.router)
+router.add_router("", flows.router)
 
 __all__ = ["router"]

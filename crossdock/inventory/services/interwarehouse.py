@@ -114,7 +114,8 @@ def _places(draft: DispatchDraft) -> tuple[Warehouse, Warehouse, Location, Locat
     elif not receiver.active or not receiver.company.active:
         problems["to_warehouse"] = [f"{receiver.code} is not active."]
     fail(problems)
-    assert sender is not None and receiver is not None
+    assert sender is not None
+    assert receiver is not None
     source = _stock_place(sender, draft.source_id, "source")
     destination = _stock_place(receiver, draft.destination_id, "destination")
     transit = (

@@ -11,7 +11,6 @@ per validation, set-based.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +18,7 @@ from django.db import transaction
 
 from crossdock.core import audit
 from crossdock.core.context import Actor
-from crossdock.core.errors import NotFoundError
+from crossdock.core.errors import NotFoundError, StaleVersionError
 from crossdock.core.permissions import require
 from crossdock.inventory.models import MoveLine, PutawayRule, Transfer, TransferKind
 from crossdock.inventory.services.documents import fail, refuse
@@ -132,14 +131,18 @@ def _checked(draft: PutawayRuleDraft) -> dict[str, Any]:
 
 
 def save_putaway_rule(
-    actor: Actor, draft: PutawayRuleDraft, pk: int | None = None
+    actor: Actor,
+    draft: PutawayRuleDraft,
+    pk: int | None = None,
+    *,
+    expected_version: int | None = None,
 ) -> PutawayRule:
-    """Create a putaway rule, or change rule ``pk``; audited."""
+    """Create a putaway rule, or change rule ``pk`` (at ``expected_version`` if given); audited."""
     values = _checked(draft)
     with transaction.atomic():
         if pk is None:
             rule = PutawayRule(**values)
-            before: Mapping[str, Any] | None = None
+            before: dict[str, Any] | None = None
             action = "create"
         else:
             found = PutawayRule.objects.select_for_update().filter(pk=pk).first()
@@ -147,9 +150,14 @@ def save_putaway_rule(
                 raise NotFoundError(f"No putaway rule with id {pk}.")
             rule = found
             require(actor, rule, "change")
+            if expected_version is not None and rule.version != expected_version:
+                raise StaleVersionError(
+                    f"The rule changed since you read it (version {rule.version})."
+                )
             before = audit.snapshot(rule)
             for name, value in values.items():
                 setattr(rule, name, value)
+            rule.version += 1
             action = "update"
         require(actor, rule, "add" if pk is None else "change")
         rule.save()
@@ -157,11 +165,14 @@ def save_putaway_rule(
         return rule
 
 
-def delete_putaway_rule(actor: Actor, pk: int) -> None:
+def delete_putaway_rule(actor: Actor, pk: int, *, expected_version: int | None = None) -> None:
+    """Delete putaway rule ``pk`` (at ``expected_version`` if given); audited."""
     with transaction.atomic():
         rule = PutawayRule.objects.select_for_update().filter(pk=pk).first()
         if rule is None:
             raise NotFoundError(f"No putaway rule with id {pk}.")
         require(actor, rule, "delete")
+        if expected_version is not None and rule.version != expected_version:
+            raise StaleVersionError(f"The rule changed since you read it (version {rule.version}).")
         audit.record(actor, audit.Change("delete", rule, audit.snapshot(rule), None))
         rule.delete()

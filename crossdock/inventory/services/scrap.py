@@ -176,7 +176,7 @@ def _checked(draft: ScrapDraft) -> tuple[Warehouse, Location]:
 
 
 def _free(product_id: int, location_id: int, lot_id: int | None) -> Decimal:
-    totals = Quant.objects.filter(
-        product_id=product_id, location_id=location_id, lot_id=lot_id
-    ).aggregate(quantity=Sum("quantity"), reserved=Sum("reserved"))
+    quants = Quant.objects.filter(product_id=product_id, location_id=location_id)
+    quants = quants.filter(lot__isnull=True) if lot_id is None else quants.filter(lot_id=lot_id)
+    totals = quants.aggregate(quantity=Sum("quantity"), reserved=Sum("reserved"))
     return (totals["quantity"] or Decimal(0)) - (totals["reserved"] or Decimal(0))

@@ -215,7 +215,5 @@ def _feed(following: Transfer, moves: list[MoveSpec]) -> list[int]:
     if following.state == MoveState.ASSIGNED:
         Transfer.objects.filter(pk=following.pk).update(state=MoveState.PARTIAL)
     if any(move.pk is None for move in created):  # backends that do not return keys
-        return list(
-            following.moves.filter(state=MoveState.CONFIRMED).values_list("pk", flat=True)
-        )
+        return list(following.moves.filter(state=MoveState.CONFIRMED).values_list("pk", flat=True))
     return [move.pk for move in created if move.pk is not None]
