@@ -107,8 +107,13 @@ ROLE_PERMISSIONS[Role.CONTROLLER] |= _grant(list(_POLICIES), EDIT)
 _STOCK = ("inventory.transfer", "inventory.lot", "inventory.countsheet")
 for _role in (Role.WAREHOUSE_OPERATOR, Role.WAREHOUSE_MANAGER):
     ROLE_PERMISSIONS[_role] |= _grant(list(_STOCK), EDIT)
-ROLE_PERMISSIONS[Role.WAREHOUSE_MANAGER] |= _grant(["inventory.removalrule"], EDIT)
-ROLE_PERMISSIONS[Role.ADMINISTRATOR] |= _grant([*_STOCK, "inventory.removalrule"], ALL)
+ROLE_PERMISSIONS[Role.WAREHOUSE_MANAGER] |= _grant(
+    ["inventory.removalrule", "inventory.putawayrule"], EDIT
+)
+ROLE_PERMISSIONS[Role.WAREHOUSE_OPERATOR] |= _grant(["inventory.putawayrule"], (V,))
+ROLE_PERMISSIONS[Role.ADMINISTRATOR] |= _grant(
+    [*_STOCK, "inventory.removalrule", "inventory.putawayrule"], ALL
+)
 for _role in (
     Role.BUYER,
     Role.PURCHASING_MANAGER,

@@ -63,7 +63,7 @@ from crossdock.masterdata.models import (
     Tracking,
     Warehouse,
 )
-from crossdock.masterdata.services import warehouse_location
+from crossdock.masterdata.services import update_warehouse, warehouse_location
 
 RECEIPT_LINES = 5_000
 GBP_PER_EUR = Decimal("0.85")  # demo conversion of the EUR catalogue cost for NSUK
@@ -160,6 +160,7 @@ class InventoryDemoBuilder:
             self.open_receipts(company_id)
             self.open_deliveries(central)
         self.move_between_warehouses()
+        self.flows()
 
     def _central(self, company_id: int) -> _Site:
         sites = [s for s in self.sites.values() if s.warehouse.company_id == company_id]
@@ -375,31 +376,104 @@ class InventoryDemoBuilder:
         ][: self.scale.transit_lines]
         if not products:
             return
-        lines = [LineDraft(p.pk, Decimal(self.rng.randint(1, 5))) for p in products]
-        reference = f"{source.warehouse.code}>{target.warehouse.code}"
-        dispatch = self._confirmed(
-            TransferDraft(
-                warehouse_id=source.warehouse.pk,
-                kind=TransferKind.TRANSIT_OUT,
-                source_id=source.stock.pk,
-                destination_id=source.transit.pk,
-                lines=lines,
-                origin=reference,
-            )
+        dispatch = services.dispatch_to_warehouse(
+            self.actor,
+            services.DispatchDraft(
+                from_warehouse_id=source.warehouse.pk,
+                to_warehouse_id=target.warehouse.pk,
+                lines=[
+                    services.DispatchLine(p.pk, Decimal(self.rng.randint(1, 5))) for p in products
+                ],
+                expected_on=self.today + datetime.timedelta(days=2),
+            ),
         )
-        services.validate_transfer(self.actor, dispatch.pk)
-        self._confirmed(
-            TransferDraft(
-                warehouse_id=target.warehouse.pk,
-                kind=TransferKind.TRANSIT_IN,
-                source_id=target.transit.pk,
-                destination_id=target.stock.pk,
-                lines=lines,
-                scheduled_at=timezone.now() + datetime.timedelta(days=2),
-                origin=dispatch.reference,
-            )
-        )
+        services.validate_transfer(self.actor, dispatch.pk)  # the arrival is created in transit
         self.note("inter_warehouse_moves", 1)
+
+    # -- stock flows: steps, putaway, a return and a scrap ----------------------------------
+
+    def flows(self) -> None:
+        """Venlo receives and ships in two steps, puts some categories away into picking,
+        took back part of a delivery into quality hold and scrapped a broken unit."""
+        site = self.sites.get("VENLO")
+        if site is None:
+            return
+        warehouse = update_warehouse(
+            self.actor, site.warehouse.pk, {"receipt_steps": 2, "delivery_steps": 2}
+        )
+        picking = warehouse_location(warehouse, LocationKind.PICKING)
+        stocked = self.stocked.get(warehouse.pk, [])
+        categories = sorted({p.category_id for p in stocked[:40]})[:2]
+        for index, category_id in enumerate(categories):
+            services.save_putaway_rule(
+                self.actor,
+                services.PutawayRuleDraft(
+                    warehouse.pk, picking.pk, category_id=category_id, sequence=10 + index
+                ),
+            )
+        untracked = [p for p in stocked if p.tracking == Tracking.NONE]
+        if untracked:
+            services.save_putaway_rule(
+                self.actor,
+                services.PutawayRuleDraft(warehouse.pk, picking.pk, product_id=untracked[0].pk),
+            )
+        self.note("putaway_rules", len(categories) + (1 if untracked else 0))
+        if untracked:  # a two-step receipt: received into input, the put-away step open
+            receipt = self._confirmed(
+                TransferDraft(
+                    warehouse_id=warehouse.pk,
+                    kind=TransferKind.RECEIPT,
+                    source_id=site.supplier.pk,
+                    destination_id=site.stock.pk,
+                    lines=[LineDraft(p.pk, Decimal(10)) for p in untracked[:3]],
+                    origin="PO-DEMO-STEPS",
+                )
+            )
+            services.validate_transfer(self.actor, receipt.pk)
+            self.note("multi_step_receipts", 1)
+        self._return_and_scrap(site)
+
+    def _return_and_scrap(self, site: _Site) -> None:
+        shipped = (
+            Transfer.objects.filter(
+                warehouse=site.warehouse, kind=TransferKind.DELIVERY, state="done"
+            )
+            .order_by("pk")
+            .first()
+        )
+        if shipped is not None:
+            move = shipped.moves.order_by("pk").first()
+            assert move is not None
+            returned = services.return_transfer(
+                self.actor,
+                shipped.pk,
+                [services.ReturnLine(move.pk, Decimal(1))],
+                location_id=warehouse_location(site.warehouse, LocationKind.QUALITY_HOLD).pk,
+                reason="Customer return: packaging damaged",
+            )
+            services.validate_transfer(self.actor, returned.pk)
+            self.note("returns", 1)
+        quant = (
+            Quant.objects.filter(
+                location=site.stock,
+                lot__isnull=True,
+                reserved=0,
+                quantity__gte=5,
+                product__tracking=Tracking.NONE,
+            )
+            .order_by("pk")
+            .first()
+        )
+        if quant is not None:
+            services.scrap_stock(
+                self.actor,
+                services.ScrapDraft(
+                    site.warehouse.pk,
+                    [services.ScrapLine(quant.product_id, site.stock.pk, Decimal(1))],
+                    "Broken in handling",
+                ),
+            )
+            self.note("scraps", 1)
 
 
 def load_inventory_demo(
@@ -458,12 +532,12 @@ def load_adjustments_demo() -> dict[str, int]:
             .order_by("pk")
         )
         small = large = None
-        for quant in candidates:
-            cost = quant.product.standard_cost
+        for candidate in candidates:
+            cost = candidate.product.standard_cost
             if small is None and cost * 2 <= ADJUSTMENT_THRESHOLD:
-                small = quant
-            elif large is None and cost * quant.quantity > ADJUSTMENT_THRESHOLD:
-                large = quant
+                small = candidate
+            elif large is None and cost * candidate.quantity > ADJUSTMENT_THRESHOLD:
+                large = candidate
             if small and large:
                 break
         counts = {"adjustment_policies": companies.count(), "adjustments": 0}

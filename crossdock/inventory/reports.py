@@ -98,6 +98,7 @@ class AvailabilityRow:
     on_hand: Decimal
     reserved: Decimal
     available_now: Decimal
+    in_transit: Decimal
     incoming: list[tuple[datetime.date, Decimal]]
     outgoing: list[tuple[datetime.date, Decimal]]
     earliest_date: datetime.date | None  # for the requested quantity
@@ -149,6 +150,7 @@ def availability_rows(
                     on_hand=item.on_hand,
                     reserved=item.reserved,
                     available_now=item.available_now,
+                    in_transit=item.in_transit,
                     incoming=sorted(item.incoming.items()),
                     outgoing=sorted(item.outgoing.items()),
                     earliest_date=item.earliest_date(quantity) if quantity is not None else None,

@@ -7,13 +7,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import F, Q, Sum
+from django.db.models import BooleanField, Case, F, Q, Sum, Value, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from crossdock.inventory.models import MoveLine, MoveState, Quant, StockMove, ValuationLayer
 from crossdock.inventory.models.stock import OPEN_STATES
-from crossdock.masterdata.models import Warehouse
+from crossdock.masterdata.models import LocationKind, Warehouse
 from crossdock.masterdata.models.organisation import INTERNAL_KINDS, SELLABLE_KINDS
 
 ZERO = Decimal(0)
@@ -27,6 +27,7 @@ class Availability:
     scope: str
     on_hand: Decimal = ZERO
     reserved: Decimal = ZERO
+    in_transit: Decimal = ZERO  # dispatched by another warehouse, not arrived (part of incoming)
     incoming: dict[datetime.date, Decimal] = field(default_factory=dict)
     outgoing: dict[datetime.date, Decimal] = field(default_factory=dict)
 
@@ -111,18 +112,35 @@ def availability(
         item.on_hand += on_hand
         item.reserved += reserved
     open_moves = StockMove.objects.filter(product_id__in=products, state__in=OPEN_STATES)
+    # Incoming: into sellable stock from outside the warehouse (suppliers, transit), or out of
+    # its input location (the last step of a multi-step receipt); the first step of a
+    # multi-step receipt counts by where it ends. Quality hold never counts as coming.
+    into_stock = Q(destination__kind__in=sellable) & (
+        ~Q(source__warehouse_id=F("destination__warehouse_id")) | Q(source__kind=LocationKind.INPUT)
+    )
+    first_step = Q(
+        transfer__final_destination__kind__in=sellable,
+        transfer__final_destination__warehouse_id=F("destination__warehouse_id"),
+    ) & ~Q(source__warehouse_id=F("destination__warehouse_id"))
     incoming = (
-        open_moves.filter(
-            destination__warehouse_id__in=list(scope_of), destination__kind__in=sellable
+        open_moves.filter(destination__warehouse_id__in=list(scope_of))
+        .filter(into_stock | first_step)
+        .annotate(
+            day=TruncDate("scheduled_at"),
+            from_transit=Case(
+                When(source__kind=LocationKind.TRANSIT, then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
         )
-        .exclude(source__warehouse_id=F("destination__warehouse_id"))
-        .annotate(day=TruncDate("scheduled_at"))
-        .values_list("product_id", "destination__warehouse_id", "day")
+        .values_list("product_id", "destination__warehouse_id", "day", "from_transit")
         .annotate(total=Sum("quantity"))
     )
-    for product_id, warehouse_id, day, total in incoming:
-        bucket = entry(product_id, warehouse_id).incoming
-        bucket[_date(day)] = bucket.get(_date(day), ZERO) + total
+    for product_id, warehouse_id, day, from_transit, total in incoming:
+        item = entry(product_id, warehouse_id)
+        item.incoming[_date(day)] = item.incoming.get(_date(day), ZERO) + total
+        if from_transit:
+            item.in_transit += total
     reserved_by_move = dict(
         MoveLine.objects.filter(move__in=open_moves, done=False)
         .values_list("move_id")
@@ -133,7 +151,9 @@ def availability(
         .filter(
             ~Q(destination__warehouse_id=F("source__warehouse_id"))
             | Q(destination__warehouse__isnull=True)
+            | Q(transfer__final_destination__kind=LocationKind.CUSTOMER)  # a pick for a delivery
         )
+        .exclude(source__kind__in=[LocationKind.OUTPUT, LocationKind.PACKING])  # already picked
         .values_list("pk", "product_id", "source__warehouse_id", "scheduled_at", "quantity")
     )
     for move_id, product_id, warehouse_id, scheduled_at, quantity in outgoing:

@@ -3,7 +3,7 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from crossdock.inventory import count_views, views
+from crossdock.inventory import count_views, flow_views, views
 
 app_name = "inventory"
 urlpatterns = [
@@ -11,6 +11,14 @@ urlpatterns = [
     path("transfers/", views.transfer_list, name="transfer_list"),
     path("transfers/<int:pk>/", views.transfer_detail, name="transfer_detail"),
     path("transfers/<int:pk>/process/", views.transfer_process, name="transfer_process"),
+    path("transfers/<int:pk>/return/", flow_views.transfer_return, name="transfer_return"),
+    path("transfers/<int:pk>/arrive/", flow_views.transfer_arrive, name="transfer_arrive"),
+    path("dispatch/", flow_views.dispatch, name="dispatch"),
+    path("scrap/", flow_views.scrap, name="scrap"),
+    path("putaway/", flow_views.putaway_list, name="putaway_list"),
+    path("putaway/new/", flow_views.putaway_edit, name="putaway_new"),
+    path("putaway/<int:pk>/", flow_views.putaway_edit, name="putaway_edit"),
+    path("putaway/<int:pk>/delete/", flow_views.putaway_delete, name="putaway_delete"),
     path("transfers/<int:pk>/<slug:action>/", views.transfer_action, name="transfer_action"),
     path("stock/", views.stock, name="stock"),
     path("lots/", views.lot_list, name="lot_list"),

@@ -49,11 +49,13 @@ from crossdock.inventory.models import (
     Quant,
     StockMove,
     Transfer,
+    TransferKind,
     ValuationLayer,
 )
 from crossdock.inventory.models.stock import OPEN_STATES
 from crossdock.inventory.scanning import Tally, match_scan, open_moves
 from crossdock.masterdata.models import Location, Product, ProductBarcode
+from crossdock.masterdata.models.organisation import INTERNAL_KINDS
 from crossdock.web.views.common import is_partial, render_page
 from crossdock.web.workspace import workspace_of
 
@@ -72,7 +74,16 @@ def _transfer(request: HttpRequest, pk: int, action: str = "view") -> Transfer:
     _require(request.user, Transfer, action)
     transfer = (
         Transfer.objects.restrict(request.user, action)
-        .select_related("warehouse", "source", "destination", "partner", "backorder_of")
+        .select_related(
+            "warehouse",
+            "source",
+            "destination",
+            "partner",
+            "backorder_of",
+            "previous_step",
+            "returned_from",
+            "final_destination",
+        )
         .filter(pk=pk)
         .first()
     )
@@ -138,7 +149,22 @@ def transfer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_reserve": can_change and is_open and transfer.source.is_internal,
         "can_cancel": can_change and transfer.state not in (MoveState.DONE, MoveState.CANCELLED),
         "can_see_stock": has_model_permission(request.user, Quant, "view"),
+        "next_steps": transfer.next_steps.order_by("pk"),
+        "returns": transfer.returns.order_by("pk"),
+        "can_return": transfer.state == MoveState.DONE
+        and transfer.kind in (TransferKind.RECEIPT, TransferKind.DELIVERY)
+        and has_model_permission(request.user, Transfer, "add"),
+        "can_arrive": can_change and is_open and transfer.kind == TransferKind.TRANSIT_IN,
     }
+    if context["can_arrive"]:
+        from crossdock.inventory.flow_forms import ArrivalForm
+
+        locations = reports.visible_locations(request.user).filter(
+            warehouse=transfer.warehouse, kind__in=sorted(INTERNAL_KINDS), active=True
+        )
+        context["arrival_form"] = ArrivalForm(
+            locations=locations.order_by("path"), initial={"location": transfer.destination_id}
+        )
     return render_page(request, "inventory/transfer_detail.html", context)
 
 

@@ -39,6 +39,7 @@ COMPANY_LOCATIONS = (
     ("CUSTOMERS", "Customers", LocationKind.CUSTOMER, "PARTNERS"),
     ("VIRTUAL", "Virtual", LocationKind.VIEW, None),
     ("LOSS", "Inventory loss", LocationKind.INVENTORY_LOSS, "VIRTUAL"),
+    ("SCRAP", "Scrap", LocationKind.SCRAP, "VIRTUAL"),
     ("TRANSIT", "Inter-warehouse transit", LocationKind.TRANSIT, None),
 )
 WAREHOUSE_LOCATIONS = (
@@ -49,6 +50,7 @@ WAREHOUSE_LOCATIONS = (
     ("QC", "Quality hold", LocationKind.QUALITY_HOLD),
     ("DMG", "Damaged", LocationKind.DAMAGED),
 )
+PACKING_LOCATION = ("PACK", "Packing zone", LocationKind.PACKING)
 
 
 def create_company(actor: Actor, data: Mapping[str, Any]) -> Company:
@@ -107,7 +109,45 @@ def create_warehouse(actor: Actor, data: Mapping[str, Any]) -> Warehouse:
                     "kind": kind,
                 },
             )
+        ensure_step_locations(actor, warehouse)
         return warehouse
+
+
+def update_warehouse(
+    actor: Actor, pk: Any, data: Mapping[str, Any], *, expected_version: int | None = None
+) -> Warehouse:
+    """Change a warehouse; three-step deliveries get the packing zone they need."""
+    with transaction.atomic():
+        warehouse = update_record(actor, Warehouse, pk, data, expected_version=expected_version)
+        ensure_step_locations(actor, warehouse)
+        return warehouse
+
+
+def ensure_step_locations(actor: Actor, warehouse: Warehouse) -> None:
+    """Create the locations the warehouse's receipt and delivery steps pass through, if missing.
+
+    Input, output and quality hold come with every warehouse; only the packing zone
+    of a pick → pack → ship warehouse is created when it is first needed.
+    """
+    code, name, kind = PACKING_LOCATION
+    if (
+        warehouse.delivery_steps < 3
+        or Location.objects.filter(warehouse=warehouse, kind=kind).exists()
+    ):
+        return
+    root = Location.objects.filter(warehouse=warehouse, parent__isnull=True).order_by("pk").first()
+    create_record(
+        actor,
+        Location,
+        {
+            "company": warehouse.company,
+            "warehouse": warehouse,
+            "parent": root,
+            "code": code,
+            "name": name,
+            "kind": kind,
+        },
+    )
 
 
 def warehouse_location(warehouse: Warehouse, kind: LocationKind) -> Location:
@@ -290,4 +330,5 @@ __all__ = [
     "update_category",
     "update_location",
     "update_record",
+    "update_warehouse",
 ]

@@ -639,6 +639,56 @@ ENDPOINTS: dict[str, tuple[str, str, int, Any]] = {
         200,
         lambda c, m: c.post("scan", {"barcode": f"01{GTIN}10L-1"}),
     ),
+    "return": (
+        "inventory.transfer",
+        "add",
+        201,
+        lambda c, m: c.post(*m.return_request()),
+    ),
+    "dispatch": (
+        "inventory.transfer",
+        "add",
+        201,
+        lambda c, m: c.post("dispatches", m.dispatch_body()),
+    ),
+    "arrive": (
+        "inventory.transfer",
+        "change",
+        200,
+        lambda c, m: c.post(f"transfers/{m.arrival().pk}/arrive"),
+    ),
+    "scrap": ("inventory.transfer", "add", 201, lambda c, m: c.post("scraps", m.scrap_body())),
+    "damage": ("inventory.transfer", "add", 201, lambda c, m: c.post("damages", m.scrap_body())),
+    "list-putaway-rules": (
+        "inventory.putawayrule",
+        "view",
+        200,
+        lambda c, m: c.get("putaway-rules"),
+    ),
+    "create-putaway-rule": (
+        "inventory.putawayrule",
+        "add",
+        201,
+        lambda c, m: c.post("putaway-rules", m.rule_body()),
+    ),
+    "get-putaway-rule": (
+        "inventory.putawayrule",
+        "view",
+        200,
+        lambda c, m: c.get(f"putaway-rules/{m.rule().pk}"),
+    ),
+    "update-putaway-rule": (
+        "inventory.putawayrule",
+        "change",
+        200,
+        lambda c, m: c.put(f"putaway-rules/{m.rule().pk}", m.rule_body()),
+    ),
+    "delete-putaway-rule": (
+        "inventory.putawayrule",
+        "delete",
+        204,
+        lambda c, m: c.delete(f"putaway-rules/{m.rule().pk}"),
+    ),
 }
 ROUTES = {
     "list-transfers": ("get", "/api/v1/transfers"),
@@ -653,6 +703,16 @@ ROUTES = {
     "stock-valuation": ("get", "/api/v1/stock-valuation"),
     "lot-trace": ("get", "/api/v1/lots/{id}/trace"),
     "scan": ("post", "/api/v1/scan"),
+    "return": ("post", "/api/v1/transfers/{id}/return"),
+    "dispatch": ("post", "/api/v1/dispatches"),
+    "arrive": ("post", "/api/v1/transfers/{id}/arrive"),
+    "scrap": ("post", "/api/v1/scraps"),
+    "damage": ("post", "/api/v1/damages"),
+    "list-putaway-rules": ("get", "/api/v1/putaway-rules"),
+    "create-putaway-rule": ("post", "/api/v1/putaway-rules"),
+    "get-putaway-rule": ("get", "/api/v1/putaway-rules/{id}"),
+    "update-putaway-rule": ("put", "/api/v1/putaway-rules/{id}"),
+    "delete-putaway-rule": ("delete", "/api/v1/putaway-rules/{id}"),
 }
 
 
@@ -666,6 +726,9 @@ class Matrix:
         self.product = with_barcode(factories.product(tracking="lot"))
         self.site.receive(self.product, "20", lot="L-1", cost="2")
         self.lot = Lot.objects.get(product=self.product, name="L-1")
+        self.plain = factories.product()
+        self.site.receive(self.plain, "50", cost="2")
+        self.depot = Site(factories.warehouse(company, "PMX-WH2"))
         with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
             users = {role: factories.user(role, companies=[company]) for role in ROLES}
         self.clients = {role: ApiClient(user) for role, user in users.items()}
@@ -700,6 +763,51 @@ class Matrix:
 
     def delivery(self) -> Transfer:
         return self.site.deliver(self.product, "1")
+
+    def return_request(self) -> tuple[str, dict[str, Any]]:
+        receipt = self.site.receive(self.plain, "1", cost="2")
+        move = receipt.moves.get()
+        return f"transfers/{receipt.pk}/return", {"lines": [{"move": move.pk, "quantity": "1"}]}
+
+    def dispatch_body(self) -> dict[str, Any]:
+        return {
+            "from_warehouse": self.site.warehouse.pk,
+            "to_warehouse": self.depot.warehouse.pk,
+            "lines": [{"product": self.plain.pk, "quantity": "1"}],
+        }
+
+    def arrival(self) -> Transfer:
+        dispatch = services.dispatch_to_warehouse(
+            SYSTEM,
+            services.DispatchDraft(
+                self.site.warehouse.pk,
+                self.depot.warehouse.pk,
+                [services.DispatchLine(self.plain.pk, D(1))],
+            ),
+        )
+        services.validate_transfer(SYSTEM, dispatch.pk)
+        return Transfer.objects.get(previous_step=dispatch)
+
+    def scrap_body(self) -> dict[str, Any]:
+        return {
+            "warehouse": self.site.warehouse.pk,
+            "location": self.site.stock.pk,
+            "reason": "Broken",
+            "lines": [{"product": self.plain.pk, "quantity": "1"}],
+        }
+
+    def rule_body(self) -> dict[str, Any]:
+        return {
+            "warehouse": self.site.warehouse.pk,
+            "location": self.site.qc.pk,
+            "product": self.plain.pk,
+        }
+
+    def rule(self) -> Any:
+        draft = services.PutawayRuleDraft(
+            self.site.warehouse.pk, self.site.stock.pk, product_id=self.plain.pk
+        )
+        return services.save_putaway_rule(SYSTEM, draft)
 
 
 @pytest.fixture(scope="module")

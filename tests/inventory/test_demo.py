@@ -92,3 +92,18 @@ def test_stock_value_and_quants_agree_with_the_moves(demo, db):
     for company in Company.objects.filter(code__in=["NSE", "NSUK"]):
         value = ValuationLayer.objects.filter(company=company).aggregate(v=Sum("value"))["v"]
         assert value > 0
+
+
+def test_venlo_receives_and_ships_in_two_steps_with_putaway_a_return_and_a_scrap(demo, db):
+    from crossdock.inventory.models import PutawayRule
+
+    venlo = Warehouse.objects.get(code="VENLO")
+    assert (venlo.receipt_steps, venlo.delivery_steps) == (2, 2)
+    assert demo["putaway_rules"] == PutawayRule.objects.filter(warehouse=venlo).count() >= 2
+    put_away = Transfer.objects.get(warehouse=venlo, kind="internal", previous_step__isnull=False)
+    assert (put_away.state, put_away.source.kind) == ("assigned", "input")
+    returned = Transfer.objects.get(warehouse=venlo, kind="return")
+    assert (returned.state, returned.destination.kind) == ("done", "quality_hold")
+    assert returned.returned_from.kind == "delivery"
+    assert Transfer.objects.get(warehouse=venlo, kind="scrap").state == "done"
+    assert (demo["returns"], demo["scraps"], demo["multi_step_receipts"]) == (1, 1, 1)

@@ -1,6 +1,6 @@
-"""Property test: any sequence of receipts, moves, reservations, deliveries, cancellations and
-cycle counts (started, then submitted while other work happens) keeps quants equal to the
-moves, never negative, and reserved within on hand."""
+"""Property test: any sequence of receipts, moves, reservations, deliveries, cancellations,
+returns, scrap and cycle counts (started, then submitted while other work happens) keeps quants
+equal to the moves, never negative, and reserved within on hand."""
 
 from decimal import Decimal
 
@@ -23,6 +23,8 @@ operation = st.one_of(
     st.tuples(st.just("cancel"), st.integers(0, 1), st.integers(1, 9), st.integers(0, 1)),
     st.tuples(st.just("partial"), st.integers(0, 1), st.integers(1, 9), st.integers(0, 1)),
     st.tuples(st.just("count"), st.integers(0, 1), st.integers(1, 9), st.integers(0, 1)),
+    st.tuples(st.just("return"), st.integers(0, 1), st.integers(1, 9), st.integers(0, 1)),
+    st.tuples(st.just("scrap"), st.integers(0, 1), st.integers(1, 9), st.integers(0, 1)),
 )
 
 
@@ -59,15 +61,37 @@ def test_quants_always_equal_the_moves(site, operations):
     bins = [site.stock, site.bin(factories.next_code("B"))]
     open_deliveries: list[Transfer] = []
     sheet: CountSheet | None = None
+    done: list[Transfer] = []  # receipts and deliveries that can be returned
     for kind, p, quantity, b in operations:
         product, location = products[p], bins[b]
         amount = str(quantity)
         try:
             if kind == "receive":
-                site.receive(product, amount, cost="1.25", into=location)
+                done.append(site.receive(product, amount, cost="1.25", into=location))
             elif kind == "deliver":
-                services.validate_transfer(
-                    SYSTEM, site.deliver(product, amount, source=location).pk
+                done.append(
+                    services.validate_transfer(
+                        SYSTEM, site.deliver(product, amount, source=location).pk
+                    )
+                )
+            elif kind == "return" and done:
+                original = done[quantity % len(done)]
+                move = original.moves.first()
+                returned = services.return_transfer(
+                    SYSTEM,
+                    original.pk,
+                    [services.ReturnLine(move.pk, Decimal(1 + quantity % 3))],
+                    location_id=location.pk,
+                )
+                services.validate_transfer(SYSTEM, returned.pk)
+            elif kind == "scrap":
+                services.scrap_stock(
+                    SYSTEM,
+                    services.ScrapDraft(
+                        site.warehouse.pk,
+                        [services.ScrapLine(product.pk, location.pk, Decimal(amount))],
+                        "Broken",
+                    ),
                 )
             elif kind == "move":
                 transfer = site.transfer(

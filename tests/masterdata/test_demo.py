@@ -22,7 +22,6 @@ from crossdock.masterdata.demo import (
     load_demo,
 )
 from crossdock.masterdata.gtin import gtin_problem
-from crossdock.web.management.commands.demo import Command
 from crossdock.masterdata.models import (
     Company,
     ExchangeRate,
@@ -36,6 +35,7 @@ from crossdock.masterdata.models import (
     Warehouse,
 )
 from crossdock.masterdata.reference import ensure_reference_data
+from crossdock.web.management.commands.demo import Command
 
 SMALL = SCALES["small"]
 

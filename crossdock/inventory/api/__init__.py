@@ -13,16 +13,19 @@ Permissions: transfers need ``inventory.<action>_transfer`` (confirm, reserve,
 validate and cancel are changes); stock and ATP ``view_quant``; stock value
 ``view_valuationlayer``; lot traces ``view_lot``; reading a scan
 ``view_transfer``; count sheets ``inventory.<action>_countsheet`` (start, counts,
-submit and cancel are changes).
+submit and cancel are changes). Returns, dispatches, scrap and damage create transfers
+(``add_transfer``); confirming an arrival is a change; putaway rules need
+``*_putawayrule`` (:mod:`crossdock.inventory.api.flows`).
 """
 
 from ninja import Router
 
-from crossdock.inventory.api import counts, stock, transfers
+from crossdock.inventory.api import counts, flows, stock, transfers
 
 router = Router()
 router.add_router("", transfers.router)
 router.add_router("", stock.router)
 router.add_router("", counts.router)
+router.add_router("", flows.router)
 
 __all__ = ["router"]

@@ -183,6 +183,7 @@ class AvailabilityOut(Schema):
     on_hand: str
     reserved: str
     available_now: str
+    in_transit: str = Field(description="Dispatched here by another warehouse, not arrived yet.")
     incoming: list[Dated]
     outgoing: list[Dated]
     earliest_date: datetime.date | None = Field(
@@ -363,3 +364,88 @@ class CountEntryIn(InputSchema):
 
 class CountEntriesIn(InputSchema):
     entries: list[CountEntryIn] = Field(min_length=1, max_length=MAX_LINES)
+
+
+# -- stock flows: returns, dispatches, arrivals, scrap, damage, putaway rules ---------------
+
+
+class ReturnLineIn(InputSchema):
+    move: Id = Field(description="A done move of the transfer being returned.")
+    quantity: Quantity
+    lot: Id | None = Field(None, description="Which lot or serial, when the move had several.")
+
+
+class ReturnIn(InputSchema):
+    lines: list[ReturnLineIn] = Field(min_length=1, max_length=MAX_LINES)
+    location: Id | None = Field(
+        None,
+        description="Receipt: where the goods are taken from; delivery: where they come back "
+        "to (e.g. quality hold). Default: where they were received, or left from.",
+    )
+    reason: Annotated[Text, Field(max_length=100)] = ""
+
+
+class DispatchLineIn(InputSchema):
+    product: Id
+    quantity: Quantity
+    lot: Id | None = None
+    transfer_price: Price | None = Field(
+        None, description="Between companies: the unit price; default the standard cost."
+    )
+
+
+class DispatchIn(InputSchema):
+    from_warehouse: Id
+    to_warehouse: Id = Field(description="Any active warehouse of the group.")
+    expected_on: datetime.date | None = Field(None, description="Expected arrival date.")
+    source: Id | None = Field(None, description="Default: the sending stock location.")
+    destination: Id | None = Field(None, description="Default: the receiving stock location.")
+    origin: Annotated[Text, Field(max_length=100)] = ""
+    lines: list[DispatchLineIn] = Field(min_length=1, max_length=MAX_LINES)
+
+
+class ArrivalIn(ValidateIn):
+    location: Id | None = Field(None, description="Another stock location to receive into.")
+
+
+class ScrapLineIn(InputSchema):
+    product: Id
+    quantity: Quantity
+    lot: Id | None = None
+
+
+class ScrapIn(InputSchema):
+    warehouse: Id
+    location: Id = Field(description="Where the stock is now.")
+    reason: Annotated[Text, Field(min_length=1, max_length=100)]
+    lines: list[ScrapLineIn] = Field(min_length=1, max_length=MAX_LINES)
+
+
+class PutawayRuleIn(InputSchema):
+    warehouse: Id
+    location: Id
+    product: Id | None = None
+    category: Id | None = None
+    sequence: int = Field(10, strict=True, ge=0, le=1_000_000)
+
+
+class PutawayRuleOut(Schema):
+    id: int
+    warehouse: int
+    location: int
+    location_path: str
+    product: int | None
+    category: int | None
+    sequence: int
+    version: int
+
+
+class PutawayRulePage(Schema):
+    items: list[PutawayRuleOut]
+    next_cursor: str | None
+
+
+class PutawayRuleParams(Schema):
+    warehouse: QueryId | None = None
+    cursor: Text | None = Field(None, max_length=1000)
+    limit: int = Field(50, ge=1, le=500)

@@ -119,6 +119,7 @@ def _availability_row(row: reports.AvailabilityRow) -> dict[str, Any]:
         "on_hand": str(row.on_hand),
         "reserved": str(row.reserved),
         "available_now": str(row.available_now),
+        "in_transit": str(row.in_transit),
         "incoming": [{"date": d, "quantity": str(q)} for d, q in row.incoming],
         "outgoing": [{"date": d, "quantity": str(q)} for d, q in row.outgoing],
         "earliest_date": row.earliest_date,

@@ -102,6 +102,23 @@ class Transfer(ScopedModel):
     )
     priority = models.PositiveSmallIntegerField(default=50, help_text="Lower is served first")
     promised_on = models.DateField(null=True, blank=True)
+    previous_step = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="next_steps",
+        help_text="The transfer whose done quantities this one carries on (input → stock, "
+        "pick → ship, dispatch → arrival).",
+    )
+    final_destination = models.ForeignKey(
+        "masterdata.Location",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Where a multi-step receipt or delivery ends; each step leads towards it.",
+    )
 
     class Meta:
         ordering = ["-scheduled_at", "-id"]
@@ -132,6 +149,14 @@ class StockMove(models.Model):
     promised_on = models.DateField(null=True, blank=True)
     unit_cost = FixedDecimalField(scale=PRICE_SCALE, null=True, blank=True)
     origin = models.CharField(max_length=100, blank=True)
+    returned_move = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="returns",
+        help_text="The done move this one sends back (a return), valued at its cost.",
+    )
 
     class Meta:
         ordering = ["id"]
@@ -259,3 +284,49 @@ class RemovalRule(ScopedModel):
 
     def __str__(self) -> str:
         return f"{self.get_strategy_display()} for {self.category or self.location}"
+
+
+class PutawayRule(ScopedModel):
+    """Where received stock of a product or category lands in a warehouse.
+
+    Applied when a receipt, an arrival or the last step of a multi-step receipt
+    is validated into the warehouse's stock location: the done lines go to the
+    rule's location instead. A product rule beats a category rule; a category
+    rule covers its sub-categories (the closest category wins); among equals
+    the lowest ``sequence`` wins.
+    """
+
+    warehouse_path = "warehouse"
+
+    company = models.ForeignKey("masterdata.Company", on_delete=models.PROTECT, related_name="+")
+    warehouse = models.ForeignKey(
+        "masterdata.Warehouse", on_delete=models.CASCADE, related_name="putaway_rules"
+    )
+    product = models.ForeignKey(
+        "masterdata.Product", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    category = models.ForeignKey(
+        "masterdata.ProductCategory",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    location = models.ForeignKey(
+        "masterdata.Location", on_delete=models.PROTECT, related_name="putaway_rules"
+    )
+    sequence = models.PositiveIntegerField(default=10)
+
+    class Meta:
+        ordering = ["warehouse", "sequence", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(product__isnull=False) & Q(category__isnull=True))
+                | (Q(product__isnull=True) & Q(category__isnull=False)),
+                name="putaway_rule_product_or_category",
+                violation_error_message="A putaway rule is for a product or a category.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product or self.category} → {self.location}"

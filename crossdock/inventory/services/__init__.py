@@ -1,6 +1,19 @@
 """Inventory services: every stock change goes through these functions."""
 
+from crossdock.inventory.services.interwarehouse import (
+    DispatchDraft,
+    DispatchLine,
+    confirm_arrival,
+    dispatch_to_warehouse,
+)
+from crossdock.inventory.services.putaway import (
+    PutawayRuleDraft,
+    delete_putaway_rule,
+    save_putaway_rule,
+)
 from crossdock.inventory.services.reservation import reserve_moves, unreserve_move
+from crossdock.inventory.services.returns import ReturnLine, return_transfer
+from crossdock.inventory.services.scrap import ScrapDraft, ScrapLine, damage_stock, scrap_stock
 from crossdock.inventory.services.transfers import (
     LineDraft,
     TransferDraft,
@@ -11,13 +24,26 @@ from crossdock.inventory.services.transfers import (
 from crossdock.inventory.services.validation import DoneLine, validate_transfer
 
 __all__ = [
+    "DispatchDraft",
+    "DispatchLine",
     "DoneLine",
     "LineDraft",
+    "PutawayRuleDraft",
+    "ReturnLine",
+    "ScrapDraft",
+    "ScrapLine",
     "TransferDraft",
     "cancel_transfer",
+    "confirm_arrival",
     "confirm_transfer",
     "create_transfer",
+    "damage_stock",
+    "delete_putaway_rule",
+    "dispatch_to_warehouse",
     "reserve_moves",
+    "return_transfer",
+    "save_putaway_rule",
+    "scrap_stock",
     "unreserve_move",
     "validate_transfer",
 ]

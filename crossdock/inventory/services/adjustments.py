@@ -7,6 +7,10 @@ decides by the company's policies (typically: above a value, a warehouse
 manager approves); once approved the transfer is confirmed and processed,
 once rejected it is cancelled. The requester can never approve their own
 adjustment.
+
+Scrap (:mod:`crossdock.inventory.services.scrap`) is a write-off too and goes
+through the same document type and policies: a policy on ``amount`` covers
+both.
 """
 
 from __future__ import annotations
@@ -187,7 +191,7 @@ def _rejected(actor: Actor, transfer: Transfer, comment: str) -> None:
 
 
 def _describe(move: StockMove) -> str:
-    gain = move.destination.kind != LocationKind.INVENTORY_LOSS
+    gain = move.destination.kind in INTERNAL_KINDS
     place = move.destination if gain else move.source
     return f"{'+' if gain else '−'}{move.quantity.normalize()} {move.product.sku} @ {place.path}"
 
@@ -195,7 +199,7 @@ def _describe(move: StockMove) -> str:
 def _summary(transfer: Transfer) -> dict[str, str]:
     moves = transfer.moves.select_related("product", "source", "destination")[:10]
     return {
-        "Adjustment": transfer.reference,
+        transfer.get_kind_display(): transfer.reference,
         "Warehouse": transfer.warehouse.name,
         "Reason": transfer.origin,
         "Value at standard cost": str(_value(transfer)),

@@ -112,6 +112,9 @@ def create_transfer(actor: Actor, draft: TransferDraft) -> Transfer:
     if problems:
         name, messages = next(iter(problems.items()))
         raise DomainError(f"{name}: {messages[0]}", fields=problems)
+    from crossdock.inventory.services.steps import first_step
+
+    draft = first_step(draft, warehouse)
     with transaction.atomic():
         transfer = Transfer(
             company=warehouse.company,

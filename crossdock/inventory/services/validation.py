@@ -7,6 +7,10 @@ serial (created on receipt, with its expiry). All quants touched are locked in
 primary-key order, updated in memory, checked (never negative where the
 warehouse forbids it; a serial never twice in stock) and written back in bulk;
 then valuation layers are recorded. Whatever is not done goes to a backorder.
+Lines arriving in a warehouse's stock follow its putaway rules
+(:mod:`~crossdock.inventory.services.putaway`); what a step of a multi-step
+receipt or delivery, or a dispatch, has done becomes its next step
+(:mod:`~crossdock.inventory.services.steps`).
 """
 
 from __future__ import annotations
@@ -28,8 +32,10 @@ from crossdock.core.errors import ConflictError, DomainError
 from crossdock.core.permissions import require
 from crossdock.inventory.events import TransferChanged
 from crossdock.inventory.models import Lot, MoveLine, MoveState, StockMove, Transfer
+from crossdock.inventory.services.putaway import put_away
 from crossdock.inventory.services.quants import lock_quants, save_quants
 from crossdock.inventory.services.reservation import _refresh_transfer_states, reserve_moves
+from crossdock.inventory.services.steps import carry_on
 from crossdock.inventory.services.transfers import lock_transfer
 from crossdock.inventory.services.valuation import flows_of, record_layers
 from crossdock.masterdata.models import Location, Product, Tracking
@@ -82,11 +88,13 @@ def validate_transfer(
         if short:
             reserve_moves(actor, [m.pk for m in short])
         lines, split = _done_lines(moves, plan, locations, products, now)
+        put_away(transfer, lines)
         _apply(lines, locations, products)
         _save_lines(lines, split)
         done_moves = _close_moves(moves, plan, now)
         _backorder(actor, transfer, moves, plan)
         record_layers(flows_of(done_moves, locations), now, products)
+        carry_on(actor, transfer, lines)
         transfer.state = MoveState.DONE
         transfer.done_at = now
         transfer.save(update_fields=["state", "done_at", "updated_at"])
@@ -244,7 +252,11 @@ def _done_lines(
         for index, done_line in enumerate(plan.get(move.pk, [])):
             where = f"move {move.pk} line {index}"
             if not internal_source:
-                lot_id = _lot_for(product, done_line, receiving=True, where=where, known=known)
+                lot_id = (
+                    move.lot_id  # an arrival or a customer return brings back a known lot
+                    if move.lot_id and not done_line.lot_name.strip()
+                    else _lot_for(product, done_line, receiving=True, where=where, known=known)
+                )
                 result.append(
                     MoveLine(
                         move=move,
@@ -341,7 +353,9 @@ def _save_lines(lines: list[MoveLine], split: list[MoveLine]) -> None:
             if ln.pk is None
         ],
     )  # fmt: skip
-    update_rows(MoveLine, ["done", "done_at"], [ln for ln in lines if ln.pk is not None])
+    update_rows(
+        MoveLine, ["done", "done_at", "destination"], [ln for ln in lines if ln.pk is not None]
+    )
     update_rows(MoveLine, ["quantity"], split)
 
 
@@ -451,6 +465,8 @@ def _backorder(
         backorder_of=transfer,
         priority=transfer.priority,
         promised_on=transfer.promised_on,
+        previous_step=transfer.previous_step,
+        final_destination=transfer.final_destination,
     )
     for move, remaining in remainders:
         open_lines = list(MoveLine.objects.filter(move=move, done=False))

@@ -4,7 +4,15 @@ Stock enters a company's valuation when it moves from a location that is not
 the company's stock (a supplier, a customer returning goods, inventory loss,
 another company) into one that is, and leaves it the other way. Moves between
 a company's own locations and warehouses (transit included) keep their cost
-and create no layer.
+and create no layer. A move between two companies of the group (an
+inter-company dispatch) leaves the sender's valuation at its cost and enters
+the receiver's at the move's ``unit_cost`` (the transfer price).
+
+A return (a move with ``returned_move``) is valued in reverse at the original
+cost: a returned delivery comes back in at the cost it left with (the return
+move carries it as ``unit_cost``); a receipt sent back to the supplier leaves
+first from the layer that receipt created (FIFO), or at the receipt's cost
+under average costing.
 """
 
 from __future__ import annotations
@@ -21,7 +29,12 @@ from crossdock.inventory.events import StockValued
 from crossdock.inventory.models import CostPool, StockMove, ValuationLayer
 from crossdock.masterdata.models import CostingMethod, Location, LocationKind, Product
 
-NOT_STOCK = {LocationKind.SUPPLIER, LocationKind.CUSTOMER, LocationKind.INVENTORY_LOSS}
+NOT_STOCK = {
+    LocationKind.SUPPLIER,
+    LocationKind.CUSTOMER,
+    LocationKind.INVENTORY_LOSS,
+    LocationKind.SCRAP,
+}
 MONEY = Decimal(1).scaleb(-MONEY_SCALE)
 PRICE = Decimal(1).scaleb(-PRICE_SCALE)
 
@@ -39,17 +52,25 @@ class Flow:
     move: StockMove
     quantity: Decimal
     incoming: bool
+    company_id: int  # whose valuation the stock enters or leaves
 
 
 def flows_of(
     moves: Iterable[tuple[StockMove, Decimal]], locations: dict[int, Location]
 ) -> list[Flow]:
+    """The valuation flows of done moves: one per company whose stock the move enters or leaves.
+
+    Locations of one company give at most one flow; a move between two
+    companies gives two (out of the sender's stock, into the receiver's).
+    """
     result = []
     for move, quantity in moves:
-        source = is_valued(locations[move.source_id], move.company_id)
-        destination = is_valued(locations[move.destination_id], move.company_id)
-        if source != destination:
-            result.append(Flow(move, quantity, incoming=destination))
+        source, destination = locations[move.source_id], locations[move.destination_id]
+        for company_id in sorted({source.company_id, destination.company_id}):
+            from_stock = is_valued(source, company_id)
+            into_stock = is_valued(destination, company_id)
+            if from_stock != into_stock:
+                result.append(Flow(move, quantity, incoming=into_stock, company_id=company_id))
     return result
 
 
@@ -101,13 +122,13 @@ def record_layers(
     book = _Book(flows, products)
     layers = [
         book.incoming(flow, when) if flow.incoming else book.outgoing(flow, when)
-        for flow in sorted(flows, key=lambda f: (not f.incoming, f.move.pk))
+        for flow in sorted(flows, key=lambda f: (not f.incoming, f.move.pk, f.company_id))
     ]
     insert_values(ValuationLayer, _LAYER_FIELDS, [layer.values() for layer in layers])
     book.save()
-    events.publish(
-        StockValued(tuple(sorted({f.move.pk for f in flows})), company_id=flows[0].move.company_id)
-    )
+    for company_id in sorted({f.company_id for f in flows}):
+        moves = tuple(sorted({f.move.pk for f in flows if f.company_id == company_id}))
+        events.publish(StockValued(moves, company_id=company_id))
     return len(layers)
 
 
@@ -143,7 +164,7 @@ class _Book:
 
     def __init__(self, flows: list[Flow], products: dict[int, Product]) -> None:
         self.products = products
-        keys = {(f.move.company_id, f.move.product_id) for f in flows}
+        keys = {(f.company_id, f.move.product_id) for f in flows}
         companies = {c for c, _ in keys}
         ids = {p for _, p in keys}
         fifo = sorted(p for p in ids if products[p].costing_method == CostingMethod.FIFO)
@@ -173,7 +194,7 @@ class _Book:
         else:
             unit_cost = flow.move.unit_cost
         value = money(flow.quantity * unit_cost)
-        key = (flow.move.company_id, product.pk)
+        key = (flow.company_id, product.pk)
         if method == CostingMethod.AVERAGE:
             pool = self.pools[key]
             pool.quantity += flow.quantity
@@ -181,7 +202,7 @@ class _Book:
         fifo = method == CostingMethod.FIFO
         layer = _Layer(
             None,
-            flow.move.company_id,
+            flow.company_id,
             product.pk,
             flow.move.pk,
             when,
@@ -199,35 +220,55 @@ class _Book:
     def outgoing(self, flow: Flow, when: datetime.datetime) -> _Layer:
         product = self.products[flow.move.product_id]
         quantity = flow.quantity
-        key = (flow.move.company_id, product.pk)
+        key = (flow.company_id, product.pk)
+        returned = flow.move.returned_move_id
         if product.costing_method == CostingMethod.STANDARD:
             value = money(quantity * product.standard_cost)
         elif product.costing_method == CostingMethod.AVERAGE:
-            value = self._take_average(key, quantity, product)
+            at_cost = flow.move.unit_cost if returned else None
+            value = self._take_average(key, quantity, product, at_cost)
         else:
-            value = self._take_fifo(key, quantity, product)
+            value = self._take_fifo(key, quantity, product, returned)
         unit_cost = (value / quantity).quantize(PRICE) if quantity else Decimal(0)
         return _Layer(
-            None, flow.move.company_id, product.pk, flow.move.pk, when, -quantity, unit_cost,
+            None, flow.company_id, product.pk, flow.move.pk, when, -quantity, unit_cost,
             -value, Decimal(0), Decimal(0), flow.move.origin,
         )  # fmt: skip
 
-    def _take_average(self, key: tuple[int, int], quantity: Decimal, product: Product) -> Decimal:
+    def _take_average(
+        self,
+        key: tuple[int, int],
+        quantity: Decimal,
+        product: Product,
+        at_cost: Decimal | None = None,
+    ) -> Decimal:
         pool = self.pools[key]
         if pool.quantity <= 0:
-            value = money(quantity * product.standard_cost)
-        elif quantity == pool.quantity:
+            value = money(quantity * (product.standard_cost if at_cost is None else at_cost))
+        elif quantity >= pool.quantity:
             value = pool.value  # the last units take exactly what is left
+        elif at_cost is not None:
+            value = money(quantity * at_cost)  # a receipt sent back leaves at its own cost
         else:
             value = money(pool.value * quantity / pool.quantity)
         pool.quantity -= quantity
         pool.value -= value
         return value
 
-    def _take_fifo(self, key: tuple[int, int], quantity: Decimal, product: Product) -> Decimal:
+    def _take_fifo(
+        self,
+        key: tuple[int, int],
+        quantity: Decimal,
+        product: Product,
+        first_move: int | None = None,
+    ) -> Decimal:
+        """Consume the oldest layers (a return: the returned receipt's own layer first)."""
         left = quantity
         value = Decimal(0)
-        for layer in self.open_layers.get(key, []):
+        layers = self.open_layers.get(key, [])
+        if first_move is not None:
+            layers = sorted(layers, key=lambda layer: layer.move_id != first_move)
+        for layer in layers:
             if left <= 0:
                 break
             if layer.remaining_quantity <= 0:

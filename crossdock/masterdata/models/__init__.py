@@ -2,7 +2,14 @@
 
 from crossdock.masterdata.models.access import UserAccess
 from crossdock.masterdata.models.currency import Currency, ExchangeRate
-from crossdock.masterdata.models.organisation import Company, Location, LocationKind, Warehouse
+from crossdock.masterdata.models.organisation import (
+    Company,
+    DeliverySteps,
+    Location,
+    LocationKind,
+    ReceiptSteps,
+    Warehouse,
+)
 from crossdock.masterdata.models.partner import (
     ApprovalStatus,
     CustomerTier,
@@ -28,6 +35,7 @@ __all__ = [
     "CostingMethod",
     "Currency",
     "CustomerTier",
+    "DeliverySteps",
     "ExchangeRate",
     "Location",
     "LocationKind",
@@ -39,6 +47,7 @@ __all__ = [
     "ProductBarcode",
     "ProductCategory",
     "ProductStatus",
+    "ReceiptSteps",
     "SupplierRiskClass",
     "Tracking",
     "Unit",

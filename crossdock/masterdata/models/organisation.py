@@ -52,6 +52,18 @@ class Company(ScopedModel):
             raise ValidationError({"parent": "A company cannot be its own parent or ancestor."})
 
 
+class ReceiptSteps(models.IntegerChoices):
+    ONE = 1, "Receive into stock (1 step)"
+    TWO = 2, "Input, then stock (2 steps)"
+    THREE = 3, "Input, quality, then stock (3 steps)"
+
+
+class DeliverySteps(models.IntegerChoices):
+    ONE = 1, "Ship from stock (1 step)"
+    TWO = 2, "Pick to output, then ship (2 steps)"
+    THREE = 3, "Pick, pack, then ship (3 steps)"
+
+
 class Warehouse(ScopedModel):
     """A physical site of one company; ``is_central`` marks the group's supply hub."""
 
@@ -79,10 +91,32 @@ class Warehouse(ScopedModel):
     )
     is_central = models.BooleanField(default=False)
     allow_negative_stock = models.BooleanField(default=False)
+    receipt_steps = models.PositiveSmallIntegerField(
+        choices=ReceiptSteps.choices,
+        default=ReceiptSteps.ONE,
+        help_text="Receive into stock directly, through input, or through input and quality.",
+    )
+    delivery_steps = models.PositiveSmallIntegerField(
+        choices=DeliverySteps.choices,
+        default=DeliverySteps.ONE,
+        help_text="Ship from stock directly, pick to output first, or pick, pack and ship.",
+    )
     active = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(receipt_steps__gte=1, receipt_steps__lte=3),
+                name="warehouse_receipt_steps_1_to_3",
+                violation_error_message="Receipts take 1, 2 or 3 steps.",
+            ),
+            models.CheckConstraint(
+                condition=Q(delivery_steps__gte=1, delivery_steps__lte=3),
+                name="warehouse_delivery_steps_1_to_3",
+                violation_error_message="Deliveries take 1, 2 or 3 steps.",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
@@ -94,12 +128,14 @@ class LocationKind(models.TextChoices):
     PICKING = "picking", "Picking"
     INPUT = "input", "Input (receiving)"
     OUTPUT = "output", "Output (shipping)"
+    PACKING = "packing", "Packing zone"
     QUALITY_HOLD = "quality_hold", "Quality hold"
     DAMAGED = "damaged", "Damaged"
     TRANSIT = "transit", "Transit"
     SUPPLIER = "supplier", "Supplier (virtual)"
     CUSTOMER = "customer", "Customer (virtual)"
     INVENTORY_LOSS = "inventory_loss", "Inventory loss (virtual)"
+    SCRAP = "scrap", "Scrap (virtual)"
 
 
 INTERNAL_KINDS = frozenset(
@@ -108,14 +144,17 @@ INTERNAL_KINDS = frozenset(
         LocationKind.PICKING,
         LocationKind.INPUT,
         LocationKind.OUTPUT,
+        LocationKind.PACKING,
         LocationKind.QUALITY_HOLD,
         LocationKind.DAMAGED,
     }
 )
 SELLABLE_KINDS = frozenset({LocationKind.RESERVE, LocationKind.PICKING})
 VIRTUAL_KINDS = frozenset(
-    {LocationKind.SUPPLIER, LocationKind.CUSTOMER, LocationKind.INVENTORY_LOSS}
+    {LocationKind.SUPPLIER, LocationKind.CUSTOMER, LocationKind.INVENTORY_LOSS, LocationKind.SCRAP}
 )
+# Stock there is on hand but never available: it waits for a decision (inspection, write-off).
+BLOCKED_KINDS = frozenset({LocationKind.QUALITY_HOLD, LocationKind.DAMAGED})
 
 
 class Location(ScopedModel):
