@@ -1,7 +1,6 @@
 """The accounting endpoints: accounts, journal entries (manual, post, reverse), lock dates,
 trial balance, general ledger and the stock valuation ↔ ledger reconciliation."""
 
-
 import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any, Literal

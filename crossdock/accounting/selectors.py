@@ -25,6 +25,12 @@ from crossdock.accounting.models import (
 from crossdock.inventory.models import ValuationLayer
 
 ZERO = Decimal(0)
+MONEY_ZERO = Decimal("0.0000")
+
+
+def _money(value: Decimal | None) -> Decimal:
+    """A database sum, with "nothing" as 0.0000 like every other amount."""
+    return MONEY_ZERO if value is None else value
 
 
 @dataclass(frozen=True)
@@ -57,7 +63,7 @@ def account_totals(
     if since is not None:
         lines = lines.filter(date__gte=since)
     return {
-        account: (debit or ZERO, credit or ZERO)
+        account: (_money(debit), _money(credit))
         for account, debit, credit in lines.order_by()
         .values("account_id")
         .annotate(debit=Sum("debit"), credit=Sum("credit"))
@@ -109,7 +115,7 @@ def general_ledger(
         if since is not None:
             opening_filter = before | (Q(date__gte=since) & opening_filter)
     totals = lines.filter(opening_filter).aggregate(debit=Sum("debit"), credit=Sum("credit"))
-    opening = (totals["debit"] or ZERO) - (totals["credit"] or ZERO)
+    opening = _money(totals["debit"]) - _money(totals["credit"])
     page = lines
     if since is not None:
         page = page.filter(date__gte=since)
@@ -161,7 +167,7 @@ def stock_reconciliation(
         .values_list("product_id", "v")
     )
     by_ledger: dict[Any, Decimal] = {
-        product: (debit or ZERO) - (credit or ZERO)
+        product: _money(debit) - _money(credit)
         for product, debit, credit in lines.order_by()
         .values("product_id")
         .annotate(d=Sum("debit"), c=Sum("credit"))
@@ -180,8 +186,8 @@ def stock_reconciliation(
         StockReconciliationRow(
             key,
             names.get(key, "(no product)"),
-            by_layers.get(key) or ZERO,
-            by_ledger.get(key) or ZERO,
+            _money(by_layers.get(key)),
+            _money(by_ledger.get(key)),
         )
         for key in keys
     ]

@@ -144,7 +144,8 @@ def test_the_audit_names_a_stock_account_that_drifted_from_the_layers(site, book
     site.receive(product, "2", cost="10.00")
     books.post(("1200", "0.01", "0"), ("6100", "0", "0.01"))
     assert stock_matches_layers() == [
-        "company ACME, (no product): stock accounts 0.0100 ≠ valuation layers 0 (difference 0.0100)"
+        "company ACME, (no product): stock accounts 0.0100 ≠ valuation layers 0.0000 "
+        "(difference 0.0100)"
     ]
     rows = stock_reconciliation(site.company.pk)
     assert [(r.product_label, r.layers, r.ledger) for r in rows] == [
