@@ -92,3 +92,15 @@ def test_stock_value_and_quants_agree_with_the_moves(demo, db):
     for company in Company.objects.filter(code__in=["NSE", "NSUK"]):
         value = ValuationLayer.objects.filter(company=company).aggregate(v=Sum("value"))["v"]
         assert value > 0
+
+
+def test_the_demo_stock_is_posted_to_the_general_ledger(demo):
+    """Accounting subscribes to the valuation: every company's stock accounts equal its layers."""
+    from crossdock.accounting.selectors import stock_reconciliation
+
+    companies = set(ValuationLayer.objects.values_list("company_id", flat=True))
+    assert companies
+    for company_id in companies:
+        rows = stock_reconciliation(company_id)
+        assert sum((r.ledger for r in rows), 0) == sum((r.layers for r in rows), 0) != 0
+        assert [r for r in rows if r.difference] == []

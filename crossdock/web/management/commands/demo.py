@@ -16,6 +16,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from crossdock.accounting.models import JournalLine
+from crossdock.accounting.services.ledger import ensure_all_ledgers
 from crossdock.approvals.demo import load_approvals_demo
 from crossdock.approvals.models import ApprovalRequest
 from crossdock.core.context import reset_request_id, set_request_id
@@ -84,6 +86,7 @@ def load_everything(scale: str, seed: int) -> DemoResult:
     started = time.perf_counter()
     result = load_demo(scale, seed=seed)
     approvals = load_approvals_demo()
+    ensure_all_ledgers()  # every company has its chart before stock is valued and posted
     stock = load_inventory_demo(scale, seed=seed)
     adjustments = load_adjustments_demo()
     result.counts.update(
@@ -91,6 +94,7 @@ def load_everything(scale: str, seed: int) -> DemoResult:
         pending_approvals=ApprovalRequest.objects.filter(status="pending").count(),
         **{k: v for k, v in stock.items() if k != "seconds"},
         stock_adjustments=adjustments.get("adjustments", 0),
+        journal_lines=JournalLine.objects.count(),
     )
     result.seconds = round(time.perf_counter() - started, 3)
     return result
