@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "crossdock.masterdata",
     "crossdock.approvals",
     "crossdock.inventory",
+    "crossdock.accounting",
     "crossdock.api",
     "crossdock.web",
 ]

@@ -6,5 +6,6 @@ urlpatterns = [
     path("api/v1/", include("crossdock.api.urls")),
     path("approvals/", include("crossdock.approvals.urls")),
     path("inventory/", include("crossdock.inventory.urls")),
+    path("accounting/", include("crossdock.accounting.urls")),
     path("", include("crossdock.web.urls")),
 ]

@@ -148,6 +148,19 @@ for _role in (
     ROLE_PERMISSIONS[_role] |= _grant(list(_POLICIES), (V,))
 
 
+# The books: controllers keep the chart, periods and lock dates and post; AP and AR clerks
+# read the chart and write entries; auditors and executives read everything.
+_CHART = ("accounting.account", "accounting.journal", "accounting.fiscalyear", "accounting.period")
+_LEDGER = ("accounting.ledgersettings",)
+_ENTRIES = ("accounting.journalentry",)
+ROLE_PERMISSIONS[Role.CONTROLLER] |= _grant([*_CHART, *_LEDGER], EDIT) | _grant(list(_ENTRIES), ALL)
+for _role in (Role.AP_CLERK, Role.AR_CLERK):
+    ROLE_PERMISSIONS[_role] |= _grant([*_CHART, *_LEDGER], (V,)) | _grant(list(_ENTRIES), EDIT)
+for _role in (Role.AUDITOR, Role.EXECUTIVE):
+    ROLE_PERMISSIONS[_role] |= _grant([*_CHART, *_LEDGER, *_ENTRIES], (V,))
+ROLE_PERMISSIONS[Role.ADMINISTRATOR] |= _grant([*_CHART, *_LEDGER, *_ENTRIES], ALL)
+
+
 def role_allows(role: Role, model_label: str, action: str) -> bool:
     return f"{model_label}:{action}" in ROLE_PERMISSIONS[role]
 

@@ -56,6 +56,7 @@ def navigation_for(user: Any) -> list[NavGroup]:
             groups.append(NavGroup(label, entries))
     groups.extend(_approvals_group(user))
     groups.extend(_warehouse_group(user))
+    groups.extend(_finance_group(user))
     if user.is_authenticated and user.has_perm(AUDIT_PERMISSION):
         groups.append(
             NavGroup("Governance", (NavEntry("audit", "Audit trail", reverse("web:audit_list")),))
@@ -116,3 +117,28 @@ def _warehouse_group(user: Any) -> list[NavGroup]:
         if user.has_perm(permission)
     )
     return [NavGroup("Warehouse", entries)] if entries else []
+
+
+# key, label, URL name, permission: the finance screens of crossdock.accounting
+FINANCE_PAGES = (
+    ("accounting-entries", "Journal entries", "accounting:entry_list",
+     "accounting.view_journalentry"),
+    ("accounting-trial-balance", "Trial balance", "accounting:trial_balance",
+     "accounting.view_journalentry"),
+    ("accounting-ledger", "General ledger", "accounting:general_ledger",
+     "accounting.view_account"),
+    ("accounting-stock", "Stock ↔ ledger", "accounting:stock_reconciliation",
+     "accounting.view_journalentry"),
+)  # fmt: skip
+
+
+def _finance_group(user: Any) -> list[NavGroup]:
+    """Finance: journal entries, trial balance, general ledger, stock reconciliation."""
+    if not user.is_authenticated:
+        return []
+    entries = tuple(
+        NavEntry(key, label, reverse(url_name))
+        for key, label, url_name, permission in FINANCE_PAGES
+        if user.has_perm(permission)
+    )
+    return [NavGroup("Finance", entries)] if entries else []

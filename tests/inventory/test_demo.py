@@ -107,3 +107,15 @@ def test_venlo_receives_and_ships_in_two_steps_with_putaway_a_return_and_a_scrap
     assert returned.returned_from.kind == "delivery"
     assert Transfer.objects.get(warehouse=venlo, kind="scrap").state == "done"
     assert (demo["returns"], demo["scraps"], demo["multi_step_receipts"]) == (1, 1, 1)
+
+
+def test_the_demo_stock_is_posted_to_the_general_ledger(demo):
+    """Accounting subscribes to the valuation: every company's stock accounts equal its layers."""
+    from crossdock.accounting.selectors import stock_reconciliation
+
+    companies = set(ValuationLayer.objects.values_list("company_id", flat=True))
+    assert companies
+    for company_id in companies:
+        rows = stock_reconciliation(company_id)
+        assert sum((r.ledger for r in rows), 0) == sum((r.layers for r in rows), 0) != 0
+        assert [r for r in rows if r.difference] == []

@@ -18,6 +18,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from crossdock.accounting.models import JournalLine
+from crossdock.accounting.services.ledger import ensure_all_ledgers
 from crossdock.approvals.demo import load_approvals_demo
 from crossdock.approvals.models import ApprovalRequest
 from crossdock.core.context import reset_request_id, set_request_id
@@ -93,6 +95,7 @@ def load_everything(scale: str, seed: int) -> DemoResult:
     started = time.perf_counter()
     result = load_demo(scale, seed=seed)
     approvals = load_approvals_demo()
+    ensure_all_ledgers()  # every company has its chart before stock is valued and posted
     stock = load_inventory_demo(scale, seed=seed)
     adjustments = load_adjustments_demo()
     cycle_counts = load_counts_demo()
@@ -102,6 +105,7 @@ def load_everything(scale: str, seed: int) -> DemoResult:
         **{k: v for k, v in stock.items() if k != "seconds"},
         stock_adjustments=adjustments.get("adjustments", 0),
         count_sheets=cycle_counts.get("count_sheets", 0),
+        journal_lines=JournalLine.objects.count(),
     )
     result.seconds = round(time.perf_counter() - started, 3)
     return result

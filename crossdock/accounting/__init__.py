@@ -1,0 +1,1 @@
+"""Accounting: chart of accounts, journals, periods, journal entries and perpetual valuation."""

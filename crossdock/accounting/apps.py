@@ -1,0 +1,26 @@
+from django.apps import AppConfig
+
+
+class AccountingConfig(AppConfig):
+    name = "crossdock.accounting"
+    label = "accounting"
+    verbose_name = "Accounting"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        from crossdock.accounting import checks
+        from crossdock.accounting.services.ledger import company_created, ensure_all_ledgers
+        from crossdock.accounting.services.valuation import post_stock_valuation
+        from crossdock.core import events
+        from crossdock.core.checks import register_check
+        from crossdock.inventory.events import StockValued
+
+        events.subscribe(events.RecordChanged)(company_created)
+        events.subscribe(StockValued)(post_stock_valuation)
+        post_migrate.connect(
+            ensure_all_ledgers, sender=self, dispatch_uid="crossdock.accounting.ledgers"
+        )
+        register_check("accounting posted entries balanced", checks.posted_entries_balanced)
+        register_check("accounting trial balance zero", checks.trial_balance_zero)
+        register_check("accounting stock accounts = valuation layers", checks.stock_matches_layers)
