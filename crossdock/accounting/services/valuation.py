@@ -58,9 +58,12 @@ def counterpart_role(kind: str, location_company: int, company: int) -> AccountR
 
 
 def post_stock_valuation(event: DomainEvent) -> None:
-    """Post the layers of ``event``'s moves: one entry per company and transfer."""
+    """Post the layers of ``event``'s moves in its company: one entry per company and transfer."""
     assert isinstance(event, StockValued)
-    rows = ValuationLayer.objects.filter(move_id__in=event.move_ids).values_list(*_COLUMNS)
+    layers = ValuationLayer.objects.filter(move_id__in=event.move_ids)
+    if event.company_id is not None:  # a move between companies is valued once per company
+        layers = layers.filter(company_id=event.company_id)
+    rows = layers.values_list(*_COLUMNS)
     groups: dict[tuple[int, int | None], list[tuple]] = defaultdict(list)
     for row in rows:
         groups[(row[0], row[5])].append(row)
