@@ -11,3 +11,15 @@ class JournalEntriesPosted(DomainEvent):
 
     name = "accounting.entries-posted"
     entry_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class InvoiceChanged(DomainEvent):
+    """An invoice, bill or credit note was created, updated, posted, cancelled or paid."""
+
+    name = "accounting.invoice"
+    invoice_id: int
+    change: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "name", f"accounting.invoice.{self.change}")

@@ -160,6 +160,18 @@ for _role in (Role.AUDITOR, Role.EXECUTIVE):
     ROLE_PERMISSIONS[_role] |= _grant([*_CHART, *_LEDGER, *_ENTRIES], (V,))
 ROLE_PERMISSIONS[Role.ADMINISTRATOR] |= _grant([*_CHART, *_LEDGER, *_ENTRIES], ALL)
 
+# Invoices, bills, payments and payment runs: AR and AP clerks write them, the controller
+# also keeps the taxes; credit controllers read what customers owe; auditors and
+# executives read everything.
+_TAXES = ("accounting.tax",)
+_DOCUMENTS = ("accounting.invoice", "accounting.payment", "accounting.paymentrun")
+ROLE_PERMISSIONS[Role.CONTROLLER] |= _grant(list(_TAXES), EDIT) | _grant(list(_DOCUMENTS), ALL)
+for _role in (Role.AP_CLERK, Role.AR_CLERK):
+    ROLE_PERMISSIONS[_role] |= _grant(list(_TAXES), (V,)) | _grant(list(_DOCUMENTS), EDIT)
+for _role in (Role.AUDITOR, Role.EXECUTIVE, Role.CREDIT_CONTROLLER):
+    ROLE_PERMISSIONS[_role] |= _grant([*_TAXES, *_DOCUMENTS], (V,))
+ROLE_PERMISSIONS[Role.ADMINISTRATOR] |= _grant([*_TAXES, *_DOCUMENTS], ALL)
+
 
 def role_allows(role: Role, model_label: str, action: str) -> bool:
     return f"{model_label}:{action}" in ROLE_PERMISSIONS[role]

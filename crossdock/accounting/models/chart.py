@@ -117,8 +117,15 @@ class Journal(ScopedModel):
         return f"{self.code} {self.name}"
 
 
+class PriceDifference(models.TextChoices):
+    """Where a vendor bill's price difference against the receipt's value goes."""
+
+    VARIANCE = "variance", "Purchase price variance"
+    STOCK = "stock", "Stock, for the part still on hand"
+
+
 class LedgerSettings(ScopedModel):
-    """A company's ledger: its chart template and lock date.
+    """A company's ledger: its chart template, lock date and posting policies.
 
     Nothing dated on or before ``lock_date`` can be posted (or reversed into);
     a controller moves it forward when a month is closed.
@@ -129,6 +136,9 @@ class LedgerSettings(ScopedModel):
     )
     chart_template = models.CharField(max_length=40, default="distributor")
     lock_date = models.DateField(null=True, blank=True)
+    price_difference = models.CharField(
+        max_length=10, choices=PriceDifference.choices, default=PriceDifference.VARIANCE
+    )
 
     class Meta:
         verbose_name_plural = "ledger settings"

@@ -94,6 +94,14 @@ class Partner(ScopedModel):
         editable=False,
         help_text="Suppliers go through vendor onboarding approval before they can be used.",
     )
+    group_company = models.ForeignKey(
+        "masterdata.Company",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The group company this partner is: its invoices and bills are intercompany.",
+    )
     active = models.BooleanField(default=True)
 
     class Meta:
