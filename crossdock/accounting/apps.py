@@ -9,7 +9,7 @@ class AccountingConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from crossdock.accounting import checks
+        from crossdock.accounting import checks, governance  # noqa: F401 (registers types)
         from crossdock.accounting.services.ledger import company_created, ensure_all_ledgers
         from crossdock.accounting.services.valuation import post_stock_valuation
         from crossdock.core import events
@@ -24,3 +24,7 @@ class AccountingConfig(AppConfig):
         register_check("accounting posted entries balanced", checks.posted_entries_balanced)
         register_check("accounting trial balance zero", checks.trial_balance_zero)
         register_check("accounting stock accounts = valuation layers", checks.stock_matches_layers)
+        register_check("accounting open items = allocations", checks.open_items_match_allocations)
+        register_check("accounting payments unallocated = allocations", checks.payments_match)
+        register_check("accounting invoice open amounts = open items", checks.invoices_match_items)
+        register_check("accounting sub-ledgers = control accounts", checks.subledgers_match_control)

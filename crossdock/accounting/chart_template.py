@@ -52,6 +52,7 @@ DISTRIBUTOR_CHART: tuple[AccountTemplate, ...] = (
     AccountTemplate("3100", "Retained earnings", T.EQUITY, R.RETAINED_EARNINGS),
     AccountTemplate("4000", "Sales of goods", T.REVENUE, R.SALES),
     AccountTemplate("4100", "Sales returns and allowances", T.REVENUE),
+    AccountTemplate("4200", "Early-payment discounts allowed", T.REVENUE, R.SALES_DISCOUNT),
     AccountTemplate("5000", "Cost of goods sold", T.COST_OF_SALES, R.COST_OF_GOODS_SOLD),
     AccountTemplate("5100", "Purchase price variance", T.COST_OF_SALES, R.PRICE_VARIANCE),
     AccountTemplate("5200", "Inventory loss and gain", T.COST_OF_SALES, R.INVENTORY_LOSS_GAIN),
@@ -62,6 +63,8 @@ DISTRIBUTOR_CHART: tuple[AccountTemplate, ...] = (
     AccountTemplate("6900", "Bank charges", T.EXPENSE),
     AccountTemplate("7000", "Exchange gains", T.OTHER_INCOME, R.FX_GAIN),
     AccountTemplate("7100", "Exchange losses", T.EXPENSE, R.FX_LOSS),
+    AccountTemplate("7200", "Early-payment discounts received", T.OTHER_INCOME,
+                    R.PURCHASE_DISCOUNT),
 )  # fmt: skip
 
 JOURNALS: tuple[tuple[str, str, JournalKind], ...] = (

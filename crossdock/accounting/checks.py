@@ -4,14 +4,21 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, Q, Sum, Value
+from django.db.models.functions import Coalesce
 
 from crossdock.accounting.models import EntryState, JournalEntry, JournalLine
 from crossdock.accounting.selectors import stock_reconciliation
+from crossdock.core.fields import MoneyField
 from crossdock.inventory.models import ValuationLayer
 from crossdock.masterdata.models import Company
 
 ZERO = Decimal(0)
+
+
+def _total(aggregate: Sum) -> Coalesce:
+    """A money sum that is zero, not null, over no rows."""
+    return Coalesce(aggregate, Value(0), output_field=MoneyField())
 
 
 def posted_entries_balanced() -> list[str]:
@@ -89,4 +96,135 @@ def stock_matches_layers() -> list[str]:
                 f"stock accounts {row.ledger} ≠ valuation layers {row.layers} "
                 f"(difference {row.difference})"
             )
+    return problems
+
+
+def open_items_match_allocations() -> list[str]:
+    """Every open item's open amounts = its amounts less everything allocated to it."""
+    from crossdock.accounting.models import Installment
+
+    problems = []
+    rows = (
+        Installment.objects.annotate(
+            allocated=_total(Sum("allocations__amount")),
+            allocated_company=_total(Sum("allocations__amount_company")),
+        )
+        .exclude(
+            open_amount=F("amount") - F("allocated"),
+            open_company=F("amount_company") - F("allocated_company"),
+        )
+        .order_by("pk")
+        .values_list(
+            "pk", "invoice__number", "open_amount", "amount", "allocated", "open_company",
+            "amount_company", "allocated_company",
+        )[:100]
+    )  # fmt: skip
+    for pk, number, open_amount, amount, allocated, open_company, company_amount, alloc_co in rows:
+        problems.append(
+            f"open item {pk} of {number}: open {open_amount} / {open_company} ≠ "
+            f"{amount} − {allocated} / {company_amount} − {alloc_co} allocated"
+        )
+    return problems
+
+
+def payments_match() -> list[str]:
+    """Every posted payment's unallocated amounts = its amounts less its cash allocations."""
+    from crossdock.accounting.models import Payment
+
+    problems = []
+    rows = (
+        Payment.objects.filter(state="posted")
+        .annotate(
+            used=_total(Sum("allocations__amount", filter=Q(allocations__discount=False))),
+            used_company=_total(
+                Sum("allocations__payment_amount_company", filter=Q(allocations__discount=False))
+            ),
+        )
+        .exclude(
+            unallocated_amount=F("amount") - F("used"),
+            unallocated_company=F("amount_company") - F("used_company"),
+        )
+        .order_by("pk")
+        .values_list("number", "unallocated_amount", "amount", "used", "unallocated_company")[:100]
+    )
+    for number, unallocated, amount, used, unallocated_company in rows:
+        problems.append(
+            f"payment {number}: unallocated {unallocated} (company {unallocated_company}) ≠ "
+            f"{amount} − {used} allocated"
+        )
+    return problems
+
+
+def invoices_match_items() -> list[str]:
+    """Every posted invoice's open amounts and payment state follow its open items."""
+    from crossdock.accounting.models import Invoice
+    from crossdock.accounting.services.payments import payment_state_of
+
+    problems = []
+    rows = (
+        Invoice.objects.filter(state="posted")
+        .annotate(
+            items_open=_total(Sum("installments__open_amount")),
+            items_company=_total(Sum("installments__open_company")),
+        )
+        .values_list(
+            "number", "open_amount", "open_company", "items_open", "items_company",
+            "payment_state", "total_amount",
+        )
+        .order_by("pk")
+    )  # fmt: skip
+    for number, open_amount, open_company, items_open, items_company, state, total in rows:
+        if (open_amount, open_company) != (abs(items_open), abs(items_company)):
+            problems.append(
+                f"invoice {number}: open {open_amount} / {open_company} ≠ its open items "
+                f"{abs(items_open)} / {abs(items_company)}"
+            )
+        elif state != payment_state_of(open_amount, total):
+            problems.append(f"invoice {number}: payment state {state} ≠ open {open_amount}")
+        if len(problems) >= 100:
+            break
+    return problems
+
+
+def subledgers_match_control() -> list[str]:
+    """Per company: open receivables less unapplied receipts = the receivable accounts, and
+    open payables less unapplied payments = the payable accounts."""
+    from crossdock.accounting.models import Installment, Payment
+
+    problems = []
+    names = dict(Company.objects.values_list("pk", "code"))
+    posted = JournalLine.objects.filter(entry__state=EntryState.POSTED).order_by()
+    for side, account_type, direction, sign in (
+        ("receivable", "receivable", "inbound", 1),
+        ("payable", "payable", "outbound", -1),
+    ):
+        ledger = {
+            c: (d - k) * sign
+            for c, d, k in posted.filter(account__account_type=account_type)
+            .values("company_id")
+            .annotate(d=Sum("debit"), k=Sum("credit"))
+            .values_list("company_id", "d", "k")
+        }
+        items = dict(
+            Installment.objects.filter(side=side)
+            .order_by()
+            .values("company_id")
+            .annotate(t=Sum("open_company"))
+            .values_list("company_id", "t")
+        )
+        unapplied = dict(
+            Payment.objects.filter(state="posted", direction=direction)
+            .order_by()
+            .values("company_id")
+            .annotate(t=Sum("unallocated_company"))
+            .values_list("company_id", "t")
+        )
+        for company_id in sorted(set(ledger) | set(items) | set(unapplied)):
+            sub = items.get(company_id, ZERO) - unapplied.get(company_id, ZERO)
+            gl = ledger.get(company_id, ZERO)
+            if sub != gl:
+                problems.append(
+                    f"company {names.get(company_id, company_id)}: {side}s sub-ledger {sub} ≠ "
+                    f"{side} accounts {gl} (difference {sub - gl})"
+                )
     return problems

@@ -23,3 +23,15 @@ class InvoiceChanged(DomainEvent):
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "name", f"accounting.invoice.{self.change}")
+
+
+@dataclass(frozen=True)
+class PaymentChanged(DomainEvent):
+    """A payment was posted or allocated."""
+
+    name = "accounting.payment"
+    payment_id: int
+    change: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "name", f"accounting.payment.{self.change}")

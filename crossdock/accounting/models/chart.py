@@ -57,6 +57,8 @@ class AccountRole(models.TextChoices):
     INTERCOMPANY = "intercompany", "Intercompany"
     RETAINED_EARNINGS = "retained_earnings", "Retained earnings"
     SALES = "sales", "Sales"
+    SALES_DISCOUNT = "sales_discount", "Early-payment discounts allowed"
+    PURCHASE_DISCOUNT = "purchase_discount", "Early-payment discounts received"
 
 
 class Account(ScopedModel):

@@ -76,12 +76,40 @@ def ensure_ledger(company_id: int, template: str = "distributor") -> LedgerSetti
 
 
 def ensure_all_ledgers(sender: Any = None, **kwargs: Any) -> None:
-    """Give every company without one its ledger (run after migrate)."""
+    """Give every company without one its ledger, and every ledger the role accounts its
+    template gained since (run after migrate)."""
     from crossdock.masterdata.models import Company
 
     have = set(LedgerSettings.objects.values_list("company_id", flat=True))
     for company_id in Company.objects.exclude(pk__in=have).values_list("pk", flat=True):
         ensure_ledger(company_id)
+    for settings in LedgerSettings.objects.filter(company_id__in=have):
+        add_missing_role_accounts(settings.company_id, settings.chart_template)
+
+
+def add_missing_role_accounts(company_id: int, template: str = "distributor") -> int:
+    """Create the template's accounts for roles the company has no account for yet.
+
+    A code the company already uses for something else is left alone.
+    """
+    accounts = Account.objects.filter(company_id=company_id).exclude(role="")
+    roles = set(accounts.values_list("role", flat=True))
+    missing = [row for row in TEMPLATES.get(template, ()) if row.role and row.role not in roles]
+    created = Account.objects.bulk_create(
+        [
+            Account(
+                company_id=company_id,
+                code=row.code,
+                name=row.name,
+                account_type=row.account_type,
+                role=row.role or "",
+                reconcilable=row.reconcilable,
+            )
+            for row in missing
+        ],
+        ignore_conflicts=True,
+    )
+    return len(created)
 
 
 def company_created(event: events.DomainEvent) -> None:
