@@ -3,7 +3,7 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from crossdock.accounting import views
+from crossdock.accounting import payment_views, views
 
 app_name = "accounting"
 urlpatterns = [
@@ -15,4 +15,12 @@ urlpatterns = [
     path("trial-balance/", views.trial_balance, name="trial_balance"),
     path("general-ledger/", views.general_ledger, name="general_ledger"),
     path("stock-reconciliation/", views.stock_reconciliation, name="stock_reconciliation"),
+    path("payments/", payment_views.payment_list, name="payment_list"),
+    path("payments/new/", payment_views.payment_create, name="payment_create"),
+    path("payments/<int:pk>/", payment_views.payment_detail, name="payment_detail"),
+    path("payments/<int:pk>/allocate/", payment_views.payment_allocate, name="payment_allocate"),
+    path("payment-runs/", payment_views.run_list, name="run_list"),
+    path("payment-runs/new/", payment_views.run_create, name="run_create"),
+    path("payment-runs/<int:pk>/", payment_views.run_detail, name="run_detail"),
+    path("payment-runs/<int:pk>/<slug:action>/", payment_views.run_action, name="run_action"),
 ]

@@ -129,6 +129,9 @@ FINANCE_PAGES = (
      "accounting.view_account"),
     ("accounting-stock", "Stock ↔ ledger", "accounting:stock_reconciliation",
      "accounting.view_journalentry"),
+    ("accounting-payments", "Payments", "accounting:payment_list", "accounting.view_payment"),
+    ("accounting-payment-runs", "Payment runs", "accounting:run_list",
+     "accounting.view_paymentrun"),
 )  # fmt: skip
 
 
