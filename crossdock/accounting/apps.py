@@ -28,3 +28,4 @@ class AccountingConfig(AppConfig):
         register_check("accounting payments unallocated = allocations", checks.payments_match)
         register_check("accounting invoice open amounts = open items", checks.invoices_match_items)
         register_check("accounting sub-ledgers = control accounts", checks.subledgers_match_control)
+        register_check("accounting GRNI per receipt = GRNI account", checks.grni_matches_ledger)

@@ -228,3 +228,26 @@ def subledgers_match_control() -> list[str]:
                     f"{side} accounts {gl} (difference {sub - gl})"
                 )
     return problems
+
+
+def grni_matches_ledger() -> list[str]:
+    """Per company, goods received not invoiced per receipt line = the GRNI account."""
+    from crossdock.accounting.statements import grni, grni_ledger_balance
+
+    problems = []
+    names = dict(Company.objects.values_list("pk", "code"))
+    companies = set(
+        JournalLine.objects.filter(account__role="grni")
+        .order_by()
+        .values_list("company_id", flat=True)
+        .distinct()
+    )
+    for company_id in sorted(companies):
+        report = sum((row.open_value for row in grni(company_id)), ZERO)
+        ledger = grni_ledger_balance(company_id)
+        if report != ledger:
+            problems.append(
+                f"company {names.get(company_id, company_id)}: goods received not invoiced "
+                f"{report} ≠ GRNI account {ledger} (difference {report - ledger})"
+            )
+    return problems

@@ -12,6 +12,7 @@ from ninja import NinjaAPI
 
 from crossdock.accounting.api import router as accounting_router
 from crossdock.accounting.api_payments import router as payments_router
+from crossdock.accounting.api_statements import router as statements_router
 from crossdock.api import errors
 from crossdock.api.auth import session_auth, token_auth
 from crossdock.api.crud import build_router
@@ -57,5 +58,6 @@ api.add_router("", inventory_api.router)
 api.add_router("", approvals_router)
 api.add_router("", accounting_router)
 api.add_router("", payments_router)
+api.add_router("/accounting", statements_router)
 for record_type in RECORD_TYPES:
     api.add_router(f"/{record_type.slug}", build_router(record_type))

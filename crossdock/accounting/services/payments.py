@@ -482,7 +482,8 @@ def register_payment(actor: Actor, data: PaymentInput) -> Payment:
         rest = data.amount - cash
         if rest and not data.overpayment:
             message = (
-                f"The payment is {rest} {currency.code} more than the open items it settles; "
+                f"The payment is {currency.round(rest)} {currency.code} more than the open items "
+                "it settles; "
                 "choose overpayment to keep it on the partner's account."
             )
             raise DomainError(f"amount: {message}", fields={"amount": [message]})

@@ -1,0 +1,162 @@
+"""Financial statements with exact figures: balance sheet and P&L, the group consolidated with
+intercompany eliminated, aged receivables and payables, and GRNI against its account."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+
+from crossdock.accounting import checks, statements
+from crossdock.accounting.models import AccountRole, InvoiceKind, Side, Tax, TaxUse
+from crossdock.accounting.services.invoicing import (
+    InvoiceInput,
+    InvoiceLineInput,
+    create_invoice,
+    post_invoice,
+)
+from crossdock.inventory import services as inventory
+from crossdock.inventory.models import StockMove, TransferKind
+from crossdock.masterdata.models import Currency, ExchangeRate
+from tests import factories
+from tests.accounting.conftest import Books
+from tests.accounting.test_payments import document, pay
+from tests.inventory.conftest import SYSTEM
+
+D = Decimal
+DAY = datetime.date(2026, 3, 10)
+
+
+def figures(statement):
+    return {row.code: row.amount for row in statement.rows}
+
+
+def test_balance_sheet_balances_and_shows_the_result_of_the_profit_and_loss(books):
+    books.post(("1000", "1000", "0"), ("3000", "0", "1000"), date=datetime.date(2026, 1, 2))
+    tax = Tax.objects.create(
+        company=books.company, code="VAT21", name="VAT 21 %", use=TaxUse.SALE, rate=D(21),
+        account=books.role(AccountRole.TAX_PAYABLE),
+    )  # fmt: skip
+    customer = factories.partner(books.company, name="Corner Shop")
+    draft = create_invoice(
+        SYSTEM,
+        InvoiceInput(
+            company_id=books.company.pk, kind=InvoiceKind.CUSTOMER_INVOICE,
+            partner_id=customer.pk, date=DAY,
+            lines=[InvoiceLineInput("Widgets", D(4), D(25), tax_id=tax.pk)],
+        ),
+    )  # fmt: skip
+    post_invoice(SYSTEM, draft.pk)
+    supplier = factories.partner(books.company, is_customer=False, is_supplier=True)
+    document(books, supplier, "50.00", kind=InvoiceKind.VENDOR_BILL)
+
+    sheet = statements.balance_sheet(books.company.pk, DAY)
+    assert figures(sheet) == {
+        "1000": D(1000), "1100": D(121), "2000": D(50), "2200": D(21), "3000": D(1000),
+        statements.RESULT_CODE: D(50),
+    }  # fmt: skip
+    assert sheet.total("assets") == D(1121)
+    assert sheet.total("assets") == sheet.total("liabilities") + sheet.total("equity")
+
+    pnl = statements.profit_and_loss(books.company.pk, datetime.date(2026, 1, 1), DAY)
+    assert figures(pnl) == {"4000": D(100), "6200": D(50)}
+    assert pnl.result == D(50)
+    earlier = statements.profit_and_loss(books.company.pk, datetime.date(2026, 1, 1),
+                                         DAY - datetime.timedelta(days=1))  # fmt: skip
+    assert earlier.rows == []
+
+
+def test_consolidation_eliminates_intercompany_and_translates(company_a, company_b):
+    a, b = Books(company_a), Books(company_b)
+    buyer = factories.partner(company_a, name="Beta (group)", group_company=company_b)
+    seller = factories.partner(
+        company_b, name="Acme (group)", is_customer=False, is_supplier=True,
+        group_company=company_a,
+    )  # fmt: skip
+    outsider = factories.partner(company_a, name="Outside customer")
+    document(a, buyer, "200.00")
+    document(b, seller, "200.00", kind=InvoiceKind.VENDOR_BILL)
+    document(a, outsider, "80.00")
+    group = statements.consolidated([company_a, company_b], company_a.base_currency, DAY)
+    by_code = {row.code: row for row in group.rows}
+    assert by_code["1100"].columns == (D(280), D(0), D(-200))
+    assert by_code["1100"].amount == D(80)
+    assert by_code["2000"].amount == D(0)
+    assert by_code[statements.RESULT_CODE].amount == D(80)
+    assert "UNMATCHED" not in by_code
+    assert group.total("assets") == group.total("liabilities") + group.total("equity")
+    pnl = statements.consolidated(
+        [company_a, company_b], company_a.base_currency, DAY, datetime.date(2026, 1, 1)
+    )
+    assert {row.code: row.amount for row in pnl.rows} == {"4000": D(80), "6200": D(0)}
+    assert pnl.result == D(80)
+
+
+def test_consolidation_translates_a_company_in_another_currency(company_a):
+    gbp = Currency.objects.get(code="GBP")
+    uk = factories.company("UKCO", name="Acme UK", currency="GBP")
+    ExchangeRate.objects.create(currency=gbp, quote_currency=company_a.base_currency,
+                                valid_from=DAY, rate=D("1.1500"))  # fmt: skip
+    Books(uk).post(("1000", "100.01", "0"), ("3000", "0", "100.01"), date=DAY)
+    Books(company_a).post(("1000", "10", "0"), ("3000", "0", "10"), date=DAY)
+    group = statements.consolidated([company_a, uk], company_a.base_currency, DAY)
+    by_code = {row.code: row for row in group.rows}
+    assert by_code["1000"].columns == (D(10), D("115.01"), D(0))
+    assert group.total("assets") == group.total("liabilities") + group.total("equity")
+
+
+def test_aged_receivables_by_days_overdue_less_unapplied_money(books):
+    customer = factories.partner(books.company, name="Corner Shop")
+    other = factories.partner(books.company, name="Big Buyer")
+    document(books, customer, "100.00", date=DAY, due_date=DAY)  # 45 days overdue
+    document(books, customer, "40.00", date=DAY, due_date=DAY + datetime.timedelta(days=50))
+    document(books, other, "7.00", date=DAY, due_date=DAY - datetime.timedelta(days=100))
+    pay(books, other, "10.00", date=DAY, overpayment=True)  # 7 settle the item, 3 on account
+    document(books, other, "500.00", date=DAY, due_date=DAY - datetime.timedelta(days=20))
+    as_of = DAY + datetime.timedelta(days=45)
+    rows = {r.partner: r for r in statements.aged_balances(books.company.pk, Side.RECEIVABLE,
+                                                           as_of)}  # fmt: skip
+    assert rows["Corner Shop"].buckets == (D(40), D(0), D(100), D(0), D(0))
+    assert rows["Big Buyer"].buckets == (D(0), D(0), D(0), D(500), D(0))
+    assert rows["Big Buyer"].unapplied == D(3)
+    assert rows["Big Buyer"].total == D(497)
+    assert statements.bucket_labels() == [
+        "Not due", "1–30 days", "31–60 days", "61–90 days", "Over 90 days",
+    ]  # fmt: skip
+    # the aged total is the receivable account
+    assert sum(r.total for r in rows.values()) == D(637)
+    assert checks.subledgers_match_control() == []
+
+
+def test_grni_per_receipt_line_equals_the_grni_account(site, books):
+    supplier = factories.partner(books.company, is_customer=False, is_supplier=True)
+    product = factories.product(costing_method="fifo")
+    receipt = site.transfer(TransferKind.RECEIPT, site.supplier, site.stock,
+                            [(product, "10", "5")], partner_id=supplier.pk)  # fmt: skip
+    inventory.validate_transfer(SYSTEM, receipt.pk)
+    move = StockMove.objects.get(transfer=receipt)
+    draft = create_invoice(
+        SYSTEM,
+        InvoiceInput(
+            company_id=books.company.pk, kind=InvoiceKind.VENDOR_BILL, partner_id=supplier.pk,
+            date=DAY, lines=[InvoiceLineInput("Part", D(4), D("5.50"), product_id=product.pk,
+                                              stock_move_id=move.pk)],
+        ),
+    )  # fmt: skip
+    post_invoice(SYSTEM, draft.pk)
+    (row,) = statements.grni(books.company.pk)
+    assert (row.received_quantity, row.received_value) == (D(10), D(50))
+    assert (row.billed_quantity, row.billed_value) == (D(4), D(20))
+    assert (row.open_quantity, row.open_value) == (D(6), D(30))
+    assert statements.grni_ledger_balance(books.company.pk) == D(30)
+    assert checks.grni_matches_ledger() == []
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_statement_tables_export(books, fmt):
+    from crossdock.accounting import exports
+
+    books.post(("1000", "5", "0"), ("3000", "0", "5"), date=DAY)
+    header, rows = exports.statement_table(statements.balance_sheet(books.company.pk, DAY))
+    response = exports.file_response("bs", header, rows, fmt)
+    assert response["Content-Disposition"] == f'attachment; filename="bs.{fmt}"'
+    assert len(response.content) > 50
