@@ -3,7 +3,7 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from crossdock.accounting import payment_views, views
+from crossdock.accounting import payment_views, statement_views, views
 
 app_name = "accounting"
 urlpatterns = [
@@ -15,6 +15,21 @@ urlpatterns = [
     path("trial-balance/", views.trial_balance, name="trial_balance"),
     path("general-ledger/", views.general_ledger, name="general_ledger"),
     path("stock-reconciliation/", views.stock_reconciliation, name="stock_reconciliation"),
+    path("balance-sheet/", statement_views.balance_sheet, name="balance_sheet"),
+    path("profit-and-loss/", statement_views.profit_and_loss, name="profit_and_loss"),
+    path(
+        "consolidated/balance-sheet/",
+        statement_views.consolidated_balance_sheet,
+        name="consolidated_balance_sheet",
+    ),
+    path(
+        "consolidated/profit-and-loss/",
+        statement_views.consolidated_profit_and_loss,
+        name="consolidated_profit_and_loss",
+    ),
+    path("aged-receivables/", statement_views.aged_receivables, name="aged_receivables"),
+    path("aged-payables/", statement_views.aged_payables, name="aged_payables"),
+    path("grni/", statement_views.grni, name="grni"),
     path("payments/", payment_views.payment_list, name="payment_list"),
     path("payments/new/", payment_views.payment_create, name="payment_create"),
     path("payments/<int:pk>/", payment_views.payment_detail, name="payment_detail"),
