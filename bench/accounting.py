@@ -152,10 +152,12 @@ def main() -> int:
         },
     )
     journal = services.journal_of(company.pk, JournalKind.GENERAL)
-    # Stock accounts stay with the valuation layers (the audit would rightly flag them).
+    # Stock accounts stay with the valuation layers, receivables and payables with their open
+    # items and GRNI with the receipts (the audit would rightly flag random lines on them).
     accounts = list(
         Account.objects.filter(company=company)
-        .exclude(account_type=AccountType.STOCK)
+        .exclude(account_type__in=[AccountType.STOCK, AccountType.RECEIVABLE, AccountType.PAYABLE])
+        .exclude(role="grni")
         .values_list("pk", flat=True)
     )
     posting_s = post_through_services(company.pk, journal.pk, accounts)
