@@ -641,6 +641,7 @@ def _received_value(invoice: Invoice, line: InvoiceLine, company: Company) -> De
         return None
     layer = (
         ValuationLayer.objects.filter(move_id=line.stock_move_id, company_id=company.pk)
+        .exclude(quantity=0)  # value-only layers (landed costs) are not what the supplier billed
         .order_by()
         .aggregate(quantity=Sum("quantity"), value=Sum("value"))
     )
