@@ -382,3 +382,109 @@ def test_reconciliation_as_of_a_date_sees_the_layer_and_the_entry_together(site)
 
 def test_settings_default_to_variance(site):
     assert LedgerSettings.objects.get(company=site.company).price_difference == "variance"
+
+
+# -- price differences on vendor bills -----------------------------------------------------------
+
+
+def bill_received_goods(site, method, price, setting):
+    """In 10 @ 5.00 from a supplier, out 4, then the bill for the 10 at ``price``."""
+    from crossdock.accounting.models import InvoiceKind
+    from crossdock.accounting.services.invoicing import (
+        InvoiceInput,
+        InvoiceLineInput,
+        create_invoice,
+        post_invoice,
+    )
+
+    LedgerSettings.objects.filter(company=site.company).update(price_difference=setting)
+    supplier = factories.partner(site.company, is_customer=False, is_supplier=True)
+    product = factories.product(costing_method=method)
+    transfer = site.transfer(
+        TransferKind.RECEIPT,
+        site.supplier,
+        site.stock,
+        [(product, "10", "5.00")],
+        partner_id=supplier.pk,
+    )
+    inventory.validate_transfer(SYSTEM, transfer.pk)
+    move = transfer.moves.get()
+    deliver(site, product, "4")
+    bill = create_invoice(
+        SYSTEM,
+        InvoiceInput(
+            company_id=site.company.pk,
+            kind=InvoiceKind.VENDOR_BILL,
+            partner_id=supplier.pk,
+            date=today(),
+            partner_reference="INV-77",
+            lines=[
+                InvoiceLineInput("Widgets", D(10), D(price), product_id=product.pk,
+                                 stock_move_id=move.pk)
+            ],
+        ),
+    )  # fmt: skip
+    return product, move, post_invoice(SYSTEM, bill.pk)
+
+
+@pytest.mark.parametrize("method", ["fifo", "average"])
+def test_a_higher_bill_with_price_difference_to_stock(site, method):
+    """Billed 60.00 for goods received at 50.00, 4 of 10 sold: 6.00 to stock, 4.00 variance."""
+    product, move, bill = bill_received_goods(site, method, "6.00", "stock")
+    assert lines_of(bill.entry_id) == [
+        ("1200", D("6.00"), D(0), product.pk),
+        ("2000", D(0), D("60.00"), None),
+        ("2100", D("50.00"), D(0), product.pk),
+        ("5100", D("4.00"), D(0), product.pk),
+    ]
+    layer = ValuationLayer.objects.get(move=move, quantity=0)
+    assert (layer.value, layer.description) == (D("6.00"), "Price difference, vendor bill INV-77")
+    assert_audit_clean()
+    assert lines_of(deliver(site, product, "6").pk) == [
+        ("1200", D(0), D("36.00"), product.pk),
+        ("5000", D("36.00"), D(0), product.pk),
+    ]
+    assert balances(site.company) == {
+        "2000": D("-60.00"), "5000": D("56.00"), "5100": D("4.00"),
+    }  # fmt: skip
+    assert_audit_clean()
+
+
+def test_a_lower_bill_with_price_difference_to_stock_takes_value_out(site):
+    product, _move, bill = bill_received_goods(site, "fifo", "4.50", "stock")
+    assert lines_of(bill.entry_id) == [
+        ("1200", D(0), D("3.00"), product.pk),
+        ("2000", D(0), D("45.00"), None),
+        ("2100", D("50.00"), D(0), product.pk),
+        ("5100", D(0), D("2.00"), product.pk),
+    ]
+    assert lines_of(deliver(site, product, "6").pk) == [
+        ("1200", D(0), D("27.00"), product.pk),
+        ("5000", D("27.00"), D(0), product.pk),
+    ]
+    assert_audit_clean()
+
+
+def test_price_difference_to_variance_by_default(site):
+    product, move, bill = bill_received_goods(site, "fifo", "6.00", "variance")
+    assert lines_of(bill.entry_id) == [
+        ("2000", D(0), D("60.00"), None),
+        ("2100", D("50.00"), D(0), product.pk),
+        ("5100", D("10.00"), D(0), product.pk),
+    ]
+    assert not ValuationLayer.objects.filter(move=move, quantity=0).exists()
+    assert_audit_clean()
+
+
+def test_a_second_bill_after_a_landed_cost_still_clears_grni_at_the_receipt_value(site):
+    """Value-only layers do not change what goods received not invoiced clears at."""
+    _product, move, _bill = bill_received_goods(site, "fifo", "5.00", "stock")
+    post_landed_cost(SYSTEM, landed(site, [move], "30.00").pk)
+    assert ValuationLayer.objects.filter(move=move, quantity=0).count() == 1
+    from crossdock.accounting.services.invoicing import _received_value
+
+    bill = JournalEntry.objects.get(source_type="accounting.invoice").invoice
+    line = bill.lines.get()
+    assert _received_value(bill, line, site.company) == D("50.00")
+    assert "2100" not in balances(site.company)  # cleared to zero
+    assert_audit_clean()

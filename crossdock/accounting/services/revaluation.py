@@ -35,6 +35,11 @@ by key) so a revaluation never deadlocks with a validation. No
 posts the entry (stock for the on-hand parts per product, the other side for
 the sold parts) in the same transaction, which keeps the stock accounts equal
 to the sum of the layers, to the cent, for ``crossdock audit``.
+
+A vendor bill's price difference (:func:`price_difference_lines`) goes to
+purchase price variance, or — when the company's ledger settings say
+``price_difference = "stock"`` — its on-hand part to stock and only the sold
+part to variance.
 """
 
 from __future__ import annotations
@@ -43,13 +48,20 @@ import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
 
+from crossdock.accounting.models import AccountRole, InvoiceKind, PriceDifference
+from crossdock.accounting.services.ledger import ensure_ledger
+from crossdock.accounting.services.posting import LineDraft
 from crossdock.core.errors import DomainError
 from crossdock.inventory.models import CostPool, MoveState, StockMove, ValuationLayer
 from crossdock.masterdata.models import Company, CostingMethod, LocationKind, Product
+
+if TYPE_CHECKING:
+    from crossdock.accounting.models import Account, Invoice, InvoiceLine
 
 ZERO = Decimal(0)
 
@@ -194,3 +206,67 @@ def _share_on_hand(
     if product.costing_method == CostingMethod.AVERAGE and pool is not None and pool.quantity > 0:
         return min(layer.quantity, pool.quantity), layer.quantity
     return ZERO, layer.quantity
+
+
+# -- vendor bills ----------------------------------------------------------------------------
+
+
+def price_difference_lines(
+    invoice: Invoice,
+    line: InvoiceLine,
+    difference: Decimal,
+    sign: int,
+    accounts: dict[str, Account],
+    common: dict[str, Any],
+) -> list[LineDraft]:
+    """Where a bill line's difference to the receipt's value goes (company currency).
+
+    ``sign`` is the document's (-1: the bill's own lines are debits). By
+    default the whole difference is purchase price variance; with the
+    company's ``price_difference = "stock"`` a vendor bill revalues the
+    receipt: the part still on hand to stock (for the receipt's product), the
+    part already sold to variance. Credit notes keep the variance.
+    """
+    variance = accounts[AccountRole.PRICE_VARIANCE].pk
+    to_stock = (
+        invoice.kind == InvoiceKind.VENDOR_BILL
+        and ensure_ledger(invoice.company_id).price_difference == PriceDifference.STOCK
+        and line.stock_move_id is not None
+    )
+    if to_stock:
+        move = StockMove.objects.select_related("source").get(pk=line.stock_move_id)
+        to_stock = receipt_problem(move, invoice.company_id) is None
+    if not to_stock:
+        return [_signed_line(variance, difference, sign, common)]
+    reference = invoice.partner_reference or f"#{invoice.pk}"
+    (result,) = revalue_receipts(
+        invoice.company_id,
+        [(move.pk, difference)],
+        moment_of(invoice.date),
+        f"Price difference, vendor bill {reference}"[:200],
+    )
+    lines = []
+    if result.on_hand:
+        stock = accounts[AccountRole.STOCK].pk
+        lines.append(
+            _signed_line(
+                stock,
+                result.on_hand,
+                sign,
+                {**common, "product_id": result.product_id, "warehouse_id": result.warehouse_id},
+            )
+        )
+    if result.sold:
+        lines.append(_signed_line(variance, result.sold, sign, common))
+    return lines
+
+
+def _signed_line(account_id: int, amount: Decimal, sign: int, extra: dict[str, Any]) -> LineDraft:
+    """A line crediting ``amount`` when ``sign`` is +1, debiting it when -1."""
+    signed = amount * sign
+    return LineDraft(
+        account_id=account_id,
+        debit=-signed if signed < 0 else ZERO,
+        credit=signed if signed > 0 else ZERO,
+        **extra,
+    )
