@@ -129,6 +129,8 @@ FINANCE_PAGES = (
      "accounting.view_account"),
     ("accounting-stock", "Stock ↔ ledger", "accounting:stock_reconciliation",
      "accounting.view_journalentry"),
+    ("accounting-landed-costs", "Landed costs", "accounting:landed_cost_list",
+     "accounting.view_landedcost"),
 )  # fmt: skip
 
 
