@@ -124,7 +124,7 @@ def landed_cost_detail(landed: LandedCost) -> dict[str, Any]:
         "lines": [
             {
                 "move": line.move_id,
-                "transfer": line.move.transfer.reference if line.move.transfer_id else "",
+                "transfer": line.move.transfer.reference if line.move.transfer else "",
                 "product": line.product_id,
                 "product_sku": line.product.sku,
                 "allocated": str(line.allocated),

@@ -161,7 +161,7 @@ def revalue_receipts(
                         description=description[:200],
                     )
                 )
-            warehouse_id = move.transfer.warehouse_id if move.transfer_id else None
+            warehouse_id = move.transfer.warehouse_id if move.transfer is not None else None
             results.append(
                 Revaluation(move_id, product.pk, warehouse_id, amount, on_hand, amount - on_hand)
             )
@@ -228,15 +228,14 @@ def price_difference_lines(
     part already sold to variance. Credit notes keep the variance.
     """
     variance = accounts[AccountRole.PRICE_VARIANCE].pk
-    to_stock = (
+    move = None
+    if (
         invoice.kind == InvoiceKind.VENDOR_BILL
-        and ensure_ledger(invoice.company_id).price_difference == PriceDifference.STOCK
         and line.stock_move_id is not None
-    )
-    if to_stock:
+        and ensure_ledger(invoice.company_id).price_difference == PriceDifference.STOCK
+    ):
         move = StockMove.objects.select_related("source").get(pk=line.stock_move_id)
-        to_stock = receipt_problem(move, invoice.company_id) is None
-    if not to_stock:
+    if move is None or receipt_problem(move, invoice.company_id) is not None:
         return [_signed_line(variance, difference, sign, common)]
     reference = invoice.partner_reference or f"#{invoice.pk}"
     (result,) = revalue_receipts(
