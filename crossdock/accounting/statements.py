@@ -458,16 +458,27 @@ def grni(company_id: int, only_open: bool = True) -> list[GrniRow]:
         )
         .annotate(quantity=Sum("quantity"), value=Sum("value"))
     }  # fmt: skip
-    returned = {
-        move: (quantity, value)
-        for move, quantity, value in ValuationLayer.objects.filter(
-            company_id=company_id, move__returned_move_id__in=list(received), quantity__lt=0
+    returned: dict[int, tuple[Decimal, Decimal]] = {}
+    unlinked = []  # returns to a supplier that name no receipt: their own (negative) rows
+    for row in (
+        ValuationLayer.objects.filter(
+            company_id=company_id, quantity__lt=0, move__destination__kind="supplier"
         )
         .order_by()
-        .values("move__returned_move_id")
-        .annotate(q=Sum("quantity"), v=Sum("value"))
-        .values_list("move__returned_move_id", "q", "v")
-    }
+        .values(
+            "move_id", "move__returned_move_id", "move__transfer__reference",
+            "move__transfer__partner__name", "product__sku",
+        )
+        .annotate(quantity=Sum("quantity"), value=Sum("value"))
+    ):  # fmt: skip
+        if row["move__returned_move_id"] in received:
+            quantity, value = returned.get(row["move__returned_move_id"], (ZERO, ZERO))
+            returned[row["move__returned_move_id"]] = (
+                quantity + row["quantity"],
+                value + row["value"],
+            )
+        else:
+            unlinked.append(row)
     billed: dict[int, list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
     for move_id, quantity, kind in InvoiceLine.objects.filter(
         invoice__company_id=company_id,
@@ -494,6 +505,14 @@ def grni(company_id: int, only_open: bool = True) -> list[GrniRow]:
         )
         if not only_open or grni_row.open_value or grni_row.open_quantity:
             rows.append(grni_row)
+    for row in unlinked:
+        rows.append(
+            GrniRow(
+                row["move_id"], row["move__transfer__reference"] or "",
+                row["move__transfer__partner__name"] or "", row["product__sku"],
+                row["quantity"], row["value"], ZERO, ZERO,
+            )
+        )  # fmt: skip
     return rows
 
 

@@ -3,7 +3,7 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from crossdock.accounting import payment_views, statement_views, views
+from crossdock.accounting import landed_views, payment_views, statement_views, views
 
 app_name = "accounting"
 urlpatterns = [
@@ -38,4 +38,12 @@ urlpatterns = [
     path("payment-runs/new/", payment_views.run_create, name="run_create"),
     path("payment-runs/<int:pk>/", payment_views.run_detail, name="run_detail"),
     path("payment-runs/<int:pk>/<slug:action>/", payment_views.run_action, name="run_action"),
+    path("landed-costs/", landed_views.landed_cost_list, name="landed_cost_list"),
+    path("landed-costs/new/", landed_views.landed_cost_create, name="landed_cost_create"),
+    path("landed-costs/<int:pk>/", landed_views.landed_cost_detail, name="landed_cost_detail"),
+    path(
+        "landed-costs/<int:pk>/<slug:action>/",
+        landed_views.landed_cost_action,
+        name="landed_cost_action",
+    ),
 ]

@@ -172,6 +172,14 @@ for _role in (Role.AUDITOR, Role.EXECUTIVE, Role.CREDIT_CONTROLLER):
     ROLE_PERMISSIONS[_role] |= _grant([*_TAXES, *_DOCUMENTS], (V,))
 ROLE_PERMISSIONS[Role.ADMINISTRATOR] |= _grant([*_TAXES, *_DOCUMENTS], ALL)
 
+# Landed costs: granted like invoices (the controller and the AP clerk write them).
+_LANDED = ("accounting.landedcost",)
+ROLE_PERMISSIONS[Role.CONTROLLER] |= _grant(list(_LANDED), ALL)
+ROLE_PERMISSIONS[Role.AP_CLERK] |= _grant(list(_LANDED), EDIT)
+for _role in (Role.AUDITOR, Role.EXECUTIVE):
+    ROLE_PERMISSIONS[_role] |= _grant(list(_LANDED), (V,))
+ROLE_PERMISSIONS[Role.ADMINISTRATOR] |= _grant(list(_LANDED), ALL)
+
 
 def role_allows(role: Role, model_label: str, action: str) -> bool:
     return f"{model_label}:{action}" in ROLE_PERMISSIONS[role]

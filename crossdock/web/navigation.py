@@ -143,6 +143,8 @@ FINANCE_PAGES = (
     ("accounting-payments", "Payments", "accounting:payment_list", "accounting.view_payment"),
     ("accounting-payment-runs", "Payment runs", "accounting:run_list",
      "accounting.view_paymentrun"),
+    ("accounting-landed-costs", "Landed costs", "accounting:landed_cost_list",
+     "accounting.view_landedcost"),
 )  # fmt: skip
 
 

@@ -26,6 +26,13 @@ from crossdock.accounting.models.invoices import (
     Tax,
     TaxUse,
 )
+from crossdock.accounting.models.landed import (
+    LandedCost,
+    LandedCostLine,
+    LandedCostState,
+    LandedCostTarget,
+    SplitMethod,
+)
 from crossdock.accounting.models.payments import (
     Allocation,
     Payment,
@@ -57,6 +64,10 @@ __all__ = [
     "JournalEntry",
     "JournalKind",
     "JournalLine",
+    "LandedCost",
+    "LandedCostLine",
+    "LandedCostState",
+    "LandedCostTarget",
     "LedgerSettings",
     "Payment",
     "PaymentDirection",
@@ -70,6 +81,7 @@ __all__ = [
     "PeriodState",
     "PriceDifference",
     "Side",
+    "SplitMethod",
     "Tax",
     "TaxUse",
 ]

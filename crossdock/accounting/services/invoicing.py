@@ -29,7 +29,9 @@ and for a bill::
 
 A bill line for received goods (``stock_move``) clears goods received not
 invoiced at the receipt's own value for the billed quantity; the difference
-to the billed price is a purchase price variance.
+to the billed price is a purchase price variance — or, when the company's
+ledger settings send price differences to stock, the part still on hand goes
+to stock (see :func:`~.revaluation.price_difference_lines`).
 """
 
 from __future__ import annotations
@@ -67,6 +69,7 @@ from crossdock.accounting.models import (
 from crossdock.accounting.services.ledger import accounts_by_role, journal_of
 from crossdock.accounting.services.posting import EntryDraft, LineDraft, post_entries
 from crossdock.accounting.services.rates import company_rate, to_company
+from crossdock.accounting.services.revaluation import price_difference_lines
 from crossdock.core import audit, events
 from crossdock.core.context import Actor
 from crossdock.core.errors import ConflictError, DomainError, NotFoundError, StaleVersionError
@@ -570,11 +573,8 @@ def _entry_lines(
                     sign,
                 )
             )
-            drafts.append(
-                _amount_line(
-                    accounts[AccountRole.PRICE_VARIANCE].pk, value - received, sign, **common
-                )
-            )
+            difference = value - received
+            drafts.extend(price_difference_lines(invoice, line, difference, sign, accounts, common))
         elif value:
             drafts.append(
                 _foreign(
@@ -641,6 +641,7 @@ def _received_value(invoice: Invoice, line: InvoiceLine, company: Company) -> De
         return None
     layer = (
         ValuationLayer.objects.filter(move_id=line.stock_move_id, company_id=company.pk)
+        .exclude(quantity=0)  # value-only layers (landed costs) are not what the supplier billed
         .order_by()
         .aggregate(quantity=Sum("quantity"), value=Sum("value"))
     )

@@ -60,7 +60,9 @@ def counterpart_role(kind: str, location_company: int, company: int) -> AccountR
 def post_stock_valuation(event: DomainEvent) -> None:
     """Post the layers of ``event``'s moves in its company: one entry per company and transfer."""
     assert isinstance(event, StockValued)
-    layers = ValuationLayer.objects.filter(move_id__in=event.move_ids)
+    # Value-only layers (quantity 0: landed costs, price differences) are posted by the
+    # service that wrote them, never here.
+    layers = ValuationLayer.objects.filter(move_id__in=event.move_ids).exclude(quantity=0)
     if event.company_id is not None:  # a move between companies is valued once per company
         layers = layers.filter(company_id=event.company_id)
     rows = layers.values_list(*_COLUMNS)

@@ -205,6 +205,7 @@ def _original_costs(move_ids: list[int]) -> dict[int, Decimal]:
     costs: dict[int, Decimal] = {}
     for move_id, quantity, value in (
         ValuationLayer.objects.filter(move_id__in=move_ids)
+        .exclude(quantity=0)  # value-only revaluations stay with the stock that remains
         .values_list("move_id")
         .annotate(quantity=Sum("quantity"), value=Sum("value"))
     ):
