@@ -459,8 +459,9 @@ def grni(company_id: int, only_open: bool = True) -> list[GrniRow]:
         .annotate(quantity=Sum("quantity"), value=Sum("value"))
     }  # fmt: skip
     returned: dict[int, tuple[Decimal, Decimal]] = {}
-    unlinked = []  # returns to a supplier that name no receipt: their own (negative) rows
-    for row in (
+    # Returns to a supplier that name no receipt get their own (negative) rows.
+    unlinked: list[dict[str, Any]] = []
+    for back in (
         ValuationLayer.objects.filter(
             company_id=company_id, quantity__lt=0, move__destination__kind="supplier"
         )
@@ -471,14 +472,14 @@ def grni(company_id: int, only_open: bool = True) -> list[GrniRow]:
         )
         .annotate(quantity=Sum("quantity"), value=Sum("value"))
     ):  # fmt: skip
-        if row["move__returned_move_id"] in received:
-            quantity, value = returned.get(row["move__returned_move_id"], (ZERO, ZERO))
-            returned[row["move__returned_move_id"]] = (
-                quantity + row["quantity"],
-                value + row["value"],
+        if back["move__returned_move_id"] in received:
+            quantity, value = returned.get(back["move__returned_move_id"], (ZERO, ZERO))
+            returned[back["move__returned_move_id"]] = (
+                quantity + back["quantity"],
+                value + back["value"],
             )
         else:
-            unlinked.append(row)
+            unlinked.append(dict(back))
     billed: dict[int, list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
     for move_id, quantity, kind in InvoiceLine.objects.filter(
         invoice__company_id=company_id,
@@ -505,12 +506,12 @@ def grni(company_id: int, only_open: bool = True) -> list[GrniRow]:
         )
         if not only_open or grni_row.open_value or grni_row.open_quantity:
             rows.append(grni_row)
-    for row in unlinked:
+    for other in unlinked:
         rows.append(
             GrniRow(
-                row["move_id"], row["move__transfer__reference"] or "",
-                row["move__transfer__partner__name"] or "", row["product__sku"],
-                row["quantity"], row["value"], ZERO, ZERO,
+                other["move_id"], other["move__transfer__reference"] or "",
+                other["move__transfer__partner__name"] or "", other["product__sku"],
+                other["quantity"], other["value"], ZERO, ZERO,
             )
         )  # fmt: skip
     return rows
