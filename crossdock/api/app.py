@@ -11,6 +11,7 @@ from __future__ import annotations
 from ninja import NinjaAPI
 
 from crossdock.accounting.api import router as accounting_router
+from crossdock.accounting.api_invoices import router as invoices_router
 from crossdock.api import errors
 from crossdock.api.auth import session_auth, token_auth
 from crossdock.api.crud import build_router
@@ -55,5 +56,6 @@ api.add_router("", children.router)
 api.add_router("", inventory_api.router)
 api.add_router("", approvals_router)
 api.add_router("", accounting_router)
+api.add_router("", invoices_router)
 for record_type in RECORD_TYPES:
     api.add_router(f"/{record_type.slug}", build_router(record_type))
