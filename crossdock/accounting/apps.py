@@ -10,6 +10,8 @@ class AccountingConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from crossdock.accounting import checks, governance  # noqa: F401 (registers types)
+        from crossdock.accounting.events import InvoiceChanged
+        from crossdock.accounting.services.invoice_sources import mirror_posted_invoice
         from crossdock.accounting.services.ledger import company_created, ensure_all_ledgers
         from crossdock.accounting.services.valuation import post_stock_valuation
         from crossdock.core import events
@@ -18,6 +20,7 @@ class AccountingConfig(AppConfig):
 
         events.subscribe(events.RecordChanged)(company_created)
         events.subscribe(StockValued)(post_stock_valuation)
+        events.subscribe(InvoiceChanged)(mirror_posted_invoice)
         post_migrate.connect(
             ensure_all_ledgers, sender=self, dispatch_uid="crossdock.accounting.ledgers"
         )

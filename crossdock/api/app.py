@@ -11,6 +11,7 @@ from __future__ import annotations
 from ninja import NinjaAPI
 
 from crossdock.accounting.api import router as accounting_router
+from crossdock.accounting.api_invoices import router as invoices_router
 from crossdock.accounting.api_landed import router as landed_costs_router
 from crossdock.accounting.api_payments import router as payments_router
 from crossdock.accounting.api_statements import router as statements_router
@@ -61,5 +62,6 @@ api.add_router("", accounting_router)
 api.add_router("", payments_router)
 api.add_router("/accounting", statements_router)
 api.add_router("", landed_costs_router)
+api.add_router("", invoices_router)
 for record_type in RECORD_TYPES:
     api.add_router(f"/{record_type.slug}", build_router(record_type))

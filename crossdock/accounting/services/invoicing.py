@@ -44,7 +44,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from crossdock.accounting.events import InvoiceChanged
@@ -316,9 +316,14 @@ def _stock_moves(data: InvoiceInput, company: Company) -> dict[int, Any]:
     ids = {line.stock_move_id for line in data.lines if line.stock_move_id}
     if not ids:
         return {}
-    moves = StockMove.objects.filter(
-        pk__in=ids, company=company, state=MoveState.DONE, transfer__partner_id=data.partner_id
-    )
+    # A delivery or receipt of the partner, or an inter-company dispatch to the group
+    # company the partner is.
+    of_partner = Q(transfer__partner_id=data.partner_id)
+    partners = Partner.objects.filter(pk=data.partner_id)
+    group_company = partners.values_list("group_company_id", flat=True).first()
+    if group_company is not None:
+        of_partner |= Q(destination__company_id=group_company)
+    moves = StockMove.objects.filter(of_partner, pk__in=ids, company=company, state=MoveState.DONE)
     return moves.in_bulk()
 
 
