@@ -66,7 +66,7 @@ def test_balance_sheet_balances_and_shows_the_result_of_the_profit_and_loss(book
 
 
 def test_consolidation_eliminates_intercompany_and_translates(company_a, company_b):
-    a, b = Books(company_a), Books(company_b)
+    a = Books(company_a)
     buyer = factories.partner(company_a, name="Beta (group)", group_company=company_b)
     seller = factories.partner(
         company_b, name="Acme (group)", is_customer=False, is_supplier=True,

@@ -248,6 +248,8 @@ def _credit_line(line: InvoiceLine, quantity: Decimal) -> InvoiceLineInput:
 
 def refuse_over_credit(credit_note: Invoice) -> None:
     """Refuse a credit note that would credit more of a line than was invoiced."""
+    if credit_note.credit_of_id is None:
+        return
     original = Invoice.objects.filter(pk=credit_note.credit_of_id).first()
     if original is None:
         return
@@ -433,8 +435,8 @@ def bill_from_receipt(
         rate = Decimal(1)
         if partner.currency_id != company.base_currency_id:
             rate = company_rate(company, partner.currency, on)
-        layers = {
-            row["move_id"]: row
+        layers: dict[int, dict[str, Any]] = {
+            row["move_id"]: dict(row)
             for row in ValuationLayer.objects.filter(move__in=moves, company_id=company.pk)
             .order_by()
             .values("move_id")
