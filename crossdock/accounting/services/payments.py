@@ -46,7 +46,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import Exists, OuterRef, Q, Sum
 from django.utils import timezone
 
 from crossdock.accounting.events import InvoiceChanged, PaymentChanged
@@ -133,7 +133,10 @@ def _discount_open(item: Installment, on: datetime.date) -> Decimal:
     """The early-payment discount still available on ``item`` for a payment dated ``on``."""
     if not item.discount_amount or item.discount_until is None or on > item.discount_until:
         return ZERO
-    if Allocation.objects.filter(installment=item, discount=True).exists():
+    taken = getattr(item, "discount_taken", None)  # annotated where items are loaded
+    if taken is None:
+        taken = Allocation.objects.filter(installment=item, discount=True).exists()
+    if taken:
         return ZERO
     return min(abs(item.discount_amount), abs(item.open_amount))
 
@@ -162,11 +165,15 @@ def _settle(
     return _Settlement(item, cash, _booked(item, cash, cash == open_amount, base))
 
 
+_DISCOUNT_TAKEN = Exists(Allocation.objects.filter(installment=OuterRef("pk"), discount=True))
+
+
 def _lock_items(ids: Sequence[int]) -> dict[int, Installment]:
     return {
         item.pk: item
         for item in Installment.objects.select_for_update()
         .filter(pk__in=sorted(set(ids)))
+        .annotate(discount_taken=_DISCOUNT_TAKEN)
         .select_related("invoice")
         .order_by("pk")
     }
@@ -723,6 +730,7 @@ def _payable_candidates(company_id: int, payment_date: datetime.date, due_until:
             Q(due_date__lte=due_until) | Q(discount_until__gte=payment_date, discount_amount__gt=0)
         )
         .exclude(pk__in=busy)
+        .annotate(discount_taken=_DISCOUNT_TAKEN)
         .select_related("partner", "invoice", "currency")
         .order_by("partner_id", "due_date", "pk")
     )
