@@ -5,12 +5,14 @@ import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Header, Query, Router, Schema
 
 from crossdock.accounting import reports, selectors, services
 from crossdock.accounting.models import (
     Account,
+    AccountRole,
     EntryState,
     Journal,
     JournalEntry,
@@ -182,6 +184,28 @@ class ReconciliationOut(Schema):
 class LedgerSettingsOut(Schema):
     company: int
     lock_date: datetime.date | None
+
+
+class RoleAccountOut(Schema):
+    role: str
+    label: str
+    account: int | None
+    code: str | None
+
+
+class LedgerOut(Schema):
+    company: int
+    chart_template: str
+    lock_date: datetime.date | None
+    price_difference: str
+    roles: list[RoleAccountOut]
+
+
+class LedgerIn(InputSchema):
+    """Only what is sent changes; ``roles`` maps a role to the account that should hold it."""
+
+    price_difference: Literal["variance", "stock"] | None = None
+    roles: dict[str, Id] | None = None
 
 
 class EntryParams(Schema):
@@ -420,6 +444,63 @@ def set_lock_date(request: HttpRequest, company: int, payload: LockDateIn) -> Ht
             "lock_date": settings.lock_date.isoformat() if settings.lock_date else None,
         }
     )
+
+
+def _ledger_body(company_id: int) -> dict[str, Any]:
+    settings = services.ensure_ledger(company_id)
+    holders = services.accounts_by_role(company_id)
+    roles = []
+    for role in AccountRole:
+        account = holders.get(role.value)
+        roles.append(
+            {
+                "role": role.value,
+                "label": role.label,
+                "account": account.pk if account else None,
+                "code": account.code if account else None,
+            }
+        )
+    return {
+        "company": company_id,
+        "chart_template": settings.chart_template,
+        "lock_date": settings.lock_date.isoformat() if settings.lock_date else None,
+        "price_difference": settings.price_difference,
+        "roles": roles,
+    }
+
+
+@router.get(
+    "/ledgers/{int:company}",
+    response={200: LedgerOut, ERRORS: Problem},
+    operation_id="get_ledger",
+    summary="A company's ledger settings and which account holds each posting role",
+)
+def get_ledger(request: HttpRequest, company: int) -> HttpResponse:
+    require_permission(request.user, LedgerSettings, "view")
+    found = reports.company_in_scope(request.user, company)
+    return json_response(_ledger_body(found.pk))
+
+
+@router.patch(
+    "/ledgers/{int:company}",
+    response={200: LedgerOut, ERRORS: Problem},
+    operation_id="update_ledger",
+    summary="Change where price differences go, or give posting roles to other accounts",
+)
+def update_ledger(request: HttpRequest, company: int, payload: LedgerIn) -> HttpResponse:
+    require_permission(request.user, LedgerSettings, "change")
+    found = reports.company_in_scope(request.user, company)
+    actor = _actor(request)
+    with transaction.atomic():
+        if payload.price_difference is not None:
+            services.set_price_difference(actor, found.pk, payload.price_difference)
+        for role, account in (payload.roles or {}).items():
+            try:
+                services.assign_role(actor, found.pk, role, account)
+            except DomainError as exc:
+                fields = {f"roles.{role}.{k}": v for k, v in exc.fields.items()}
+                raise type(exc)(f"roles.{role}: {exc.message}", fields=fields) from exc
+    return json_response(_ledger_body(found.pk))
 
 
 # -- reports ---------------------------------------------------------------------------------

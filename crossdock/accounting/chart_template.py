@@ -60,6 +60,8 @@ DISTRIBUTOR_CHART: tuple[AccountTemplate, ...] = (
     AccountTemplate("6000", "Salaries and wages", T.EXPENSE),
     AccountTemplate("6100", "Warehouse rent", T.EXPENSE),
     AccountTemplate("6200", "Transport out", T.EXPENSE),
+    AccountTemplate("6300", "Services bought from group companies", T.EXPENSE,
+                    R.INTERCOMPANY_SERVICES),
     AccountTemplate("6900", "Bank charges", T.EXPENSE),
     AccountTemplate("7000", "Exchange gains", T.OTHER_INCOME, R.FX_GAIN),
     AccountTemplate("7100", "Exchange losses", T.EXPENSE, R.FX_LOSS),

@@ -207,6 +207,14 @@ ENDPOINTS: dict[str, tuple[str, str, int, Any]] = {
         "accounting.ledgersettings", "change", 200,
         lambda c, m: c.put(f"ledgers/{m.books.company.pk}/lock-date", {"lock_date": None}),
     ),
+    "get-ledger": (
+        "accounting.ledgersettings", "view", 200,
+        lambda c, m: c.get(f"ledgers/{m.books.company.pk}"),
+    ),
+    "update-ledger": (
+        "accounting.ledgersettings", "change", 200,
+        lambda c, m: c.patch(f"ledgers/{m.books.company.pk}", {"price_difference": "variance"}),
+    ),
     "trial-balance": (
         "accounting.journalentry", "view", 200,
         lambda c, m: c.get("trial-balance", {"company": m.books.company.pk}),
@@ -228,6 +236,8 @@ ROUTES = {
     "post-entry": ("post", "/api/v1/journal-entries/{id}/post"),
     "reverse-entry": ("post", "/api/v1/journal-entries/{id}/reverse"),
     "lock-date": ("put", "/api/v1/ledgers/{company}/lock-date"),
+    "get-ledger": ("get", "/api/v1/ledgers/{company}"),
+    "update-ledger": ("patch", "/api/v1/ledgers/{company}"),
     "trial-balance": ("get", "/api/v1/trial-balance"),
     "general-ledger": ("get", "/api/v1/general-ledger"),
     "stock-reconciliation": ("get", "/api/v1/stock-reconciliation"),

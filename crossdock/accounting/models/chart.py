@@ -59,6 +59,7 @@ class AccountRole(models.TextChoices):
     SALES = "sales", "Sales"
     SALES_DISCOUNT = "sales_discount", "Early-payment discounts allowed"
     PURCHASE_DISCOUNT = "purchase_discount", "Early-payment discounts received"
+    INTERCOMPANY_SERVICES = "intercompany_services", "Services bought from group companies"
 
 
 class Account(ScopedModel):

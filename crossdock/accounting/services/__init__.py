@@ -3,10 +3,12 @@
 from crossdock.accounting.services.ledger import (
     PeriodLockedError,
     accounts_by_role,
+    assign_role,
     ensure_ledger,
     journal_of,
     set_lock_date,
     set_period_state,
+    set_price_difference,
 )
 from crossdock.accounting.services.posting import (
     EntryDraft,
@@ -25,6 +27,7 @@ __all__ = [
     "PeriodLockedError",
     "UnbalancedEntryError",
     "accounts_by_role",
+    "assign_role",
     "delete_draft",
     "ensure_ledger",
     "journal_of",
@@ -34,4 +37,5 @@ __all__ = [
     "save_draft",
     "set_lock_date",
     "set_period_state",
+    "set_price_difference",
 ]

@@ -44,8 +44,9 @@ same rate, ``partner_reference`` = the invoice's number, ``mirror_of`` set. Line
 * to the receiving company's INTERCOMPANY account when the invoiced move went to one of
   its locations (an inter-company dispatch: its stock posting credited INTERCOMPANY at
   the transfer price, which the bill clears);
-* otherwise to goods received not invoiced for products, or to its first expense account
-  (lowest code) for anything else.
+* otherwise to goods received not invoiced for products, or for anything else to the
+  account holding its INTERCOMPANY_SERVICES role (6300 by default; a controller may give
+  the role to another expense account in the ledger settings).
 
 When the counterpart partner is missing the posting is refused (field ``partner``) and
 nothing is written in either company.
@@ -67,9 +68,7 @@ from django.utils import timezone
 from crossdock.accounting.events import InvoiceChanged
 from crossdock.accounting.models import (
     CREDIT_KINDS,
-    Account,
     AccountRole,
-    AccountType,
     Invoice,
     InvoiceKind,
     InvoiceLine,
@@ -534,11 +533,7 @@ def _write_mirror(invoice: Invoice, other: Company) -> Invoice:
 
 def _mirror_lines(other: Company, lines: list[InvoiceLine]) -> list[InvoiceLineInput]:
     accounts = accounts_by_role(other.pk)
-    expense = (
-        Account.objects.filter(company=other, account_type=AccountType.EXPENSE, active=True)
-        .order_by("code")
-        .first()
-    )
+    expense = accounts.get(AccountRole.INTERCOMPANY_SERVICES)
     taxes = list(Tax.objects.filter(company=other, use=TaxUse.PURCHASE, active=True))
     built = []
     for index, line in enumerate(lines):
@@ -550,7 +545,11 @@ def _mirror_lines(other: Company, lines: list[InvoiceLine]) -> list[InvoiceLineI
         elif expense is not None:
             account_id = expense.pk
         else:
-            raise _refuse(f"lines.{index}.account", f"{other} has no expense account.")
+            raise _refuse(
+                f"lines.{index}.account",
+                f"{other} has no account for services bought from group companies; "
+                "assign one in its ledger settings.",
+            )
         tax_id = None
         if line.tax is not None:
             match = next(

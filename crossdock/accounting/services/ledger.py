@@ -24,12 +24,14 @@ from crossdock.accounting.chart_template import JOURNALS, TEMPLATES
 from crossdock.accounting.models import (
     Account,
     AccountRole,
+    AccountType,
     FiscalYear,
     Journal,
     JournalKind,
     LedgerSettings,
     Period,
     PeriodState,
+    PriceDifference,
 )
 from crossdock.core import audit, events
 from crossdock.core.context import Actor
@@ -211,6 +213,82 @@ def set_lock_date(actor: Actor, company_id: int, lock_date: datetime.date | None
         settings.save(update_fields=["lock_date", "version", "updated_at"])
         audit.record(
             actor, audit.Change("accounting.lock", settings, before, audit.snapshot(settings))
+        )
+        return settings
+
+
+def _role_types(template: str) -> dict[str, str]:
+    """The account type each role's account must have: the type of its template account."""
+    return {row.role: row.account_type for row in TEMPLATES.get(template, ()) if row.role}
+
+
+def assign_role(actor: Actor, company_id: int, role: str, account_id: int) -> Account:
+    """Give ``role`` to another account of the company (of the same type); the account that
+    held it keeps its balance and loses only the role. Automatic postings use the new one."""
+    with transaction.atomic():
+        settings = ensure_ledger(company_id)
+        settings = LedgerSettings.objects.select_for_update().get(pk=settings.pk)
+        require(actor, settings, "change")
+        wanted = _role_types(settings.chart_template).get(role)
+        if wanted is None:
+            message = f"{role!r} is not an account role of this chart."
+            raise DomainError(f"role: {message}", fields={"role": [message]})
+        account = Account.objects.filter(pk=account_id, company_id=company_id).first()
+        problem = None
+        if account is None:
+            problem = "No such account in this company."
+        elif not account.active:
+            problem = f"{account} is inactive."
+        elif account.account_type != wanted:
+            have = AccountType(account.account_type).label.lower()
+            need = AccountType(wanted).label.lower()
+            problem = f"{account} is of type {have}; this role needs type {need}."
+        if problem is not None or account is None:
+            raise DomainError(f"account: {problem}", fields={"account": [problem or ""]})
+        holder = Account.objects.filter(company_id=company_id, role=role).first()
+        if holder is not None and holder.pk == account.pk:
+            return account
+        if account.role:
+            label = AccountRole(account.role).label
+            message = f"{account} already holds the role {label!r}; give that role away first."
+            raise ConflictError(message, fields={"account": [message]})
+        before = {"role": role, "account": str(holder) if holder else None}
+        if holder is not None:
+            Account.objects.filter(pk=holder.pk).update(role="")
+        Account.objects.filter(pk=account.pk).update(role=role)
+        account.role = role
+        settings.version += 1
+        settings.save(update_fields=["version", "updated_at"])
+        audit.record(
+            actor,
+            audit.Change(
+                "accounting.role", settings, before, {"role": role, "account": str(account)}
+            ),
+        )
+        return account
+
+
+def set_price_difference(actor: Actor, company_id: int, value: str) -> LedgerSettings:
+    """Where vendor bills book their price difference: to variance, or to stock on hand."""
+    with transaction.atomic():
+        settings = ensure_ledger(company_id)
+        settings = LedgerSettings.objects.select_for_update().get(pk=settings.pk)
+        require(actor, settings, "change")
+        if value not in PriceDifference.values:
+            choices = ", ".join(PriceDifference.values)
+            message = f"Choose one of {choices}."
+            raise DomainError(
+                f"price_difference: {message}", fields={"price_difference": [message]}
+            )
+        if settings.price_difference == value:
+            return settings
+        before = audit.snapshot(settings)
+        settings.price_difference = value
+        settings.version += 1
+        settings.save(update_fields=["price_difference", "version", "updated_at"])
+        audit.record(
+            actor,
+            audit.Change("accounting.settings", settings, before, audit.snapshot(settings)),
         )
         return settings
 
