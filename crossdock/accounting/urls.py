@@ -3,7 +3,13 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from crossdock.accounting import landed_views, payment_views, statement_views, views
+from crossdock.accounting import (
+    landed_views,
+    payment_views,
+    settings_views,
+    statement_views,
+    views,
+)
 
 app_name = "accounting"
 urlpatterns = [
@@ -14,6 +20,7 @@ urlpatterns = [
     path("entries/<int:pk>/<slug:action>/", views.entry_action, name="entry_action"),
     path("trial-balance/", views.trial_balance, name="trial_balance"),
     path("general-ledger/", views.general_ledger, name="general_ledger"),
+    path("ledger-settings/", settings_views.ledger_settings, name="ledger_settings"),
     path("stock-reconciliation/", views.stock_reconciliation, name="stock_reconciliation"),
     path("balance-sheet/", statement_views.balance_sheet, name="balance_sheet"),
     path("profit-and-loss/", statement_views.profit_and_loss, name="profit_and_loss"),

@@ -145,6 +145,8 @@ FINANCE_PAGES = (
      "accounting.view_paymentrun"),
     ("accounting-landed-costs", "Landed costs", "accounting:landed_cost_list",
      "accounting.view_landedcost"),
+    ("accounting-ledger-settings", "Ledger settings", "accounting:ledger_settings",
+     "accounting.view_ledgersettings"),
 )  # fmt: skip
 
 
