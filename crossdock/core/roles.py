@@ -171,6 +171,9 @@ for _role in (Role.AP_CLERK, Role.AR_CLERK):
 for _role in (Role.AUDITOR, Role.EXECUTIVE, Role.CREDIT_CONTROLLER):
     ROLE_PERMISSIONS[_role] |= _grant([*_TAXES, *_DOCUMENTS], (V,))
 ROLE_PERMISSIONS[Role.ADMINISTRATOR] |= _grant([*_TAXES, *_DOCUMENTS], ALL)
+# AR clerks invoice deliveries and AP clerks bill receipts: both read the transfers.
+for _role in (Role.AP_CLERK, Role.AR_CLERK):
+    ROLE_PERMISSIONS[_role] |= _grant(["inventory.transfer"], (V,))
 
 # Landed costs: granted like invoices (the controller and the AP clerk write them).
 _LANDED = ("accounting.landedcost",)

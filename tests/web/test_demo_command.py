@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import io
 import json
 from decimal import Decimal
@@ -41,7 +42,7 @@ def test_counts_cover_every_module(loaded, db):
     counts = loaded["counts"]
     assert counts["products"] == 200
     assert counts["approval_policies"] == ApprovalPolicy.objects.filter(status="active").count()
-    assert counts["approval_policies"] == 6
+    assert counts["approval_policies"] == 8
     assert counts["pending_approvals"] == ApprovalRequest.objects.filter(status="pending").count()
     assert counts["stock_adjustments"] == 2
     assert Transfer.objects.filter(kind=TransferKind.RECEIPT, state=MoveState.DONE).count() > 0
@@ -81,3 +82,39 @@ def test_an_open_blind_count_waits_in_venlo(loaded, db):
     )
     assert sheet.lines.exists()
     assert not sheet.lines.filter(counted__isnull=False).exists()
+
+
+def test_the_books_hold_invoices_payments_a_landed_cost_and_a_run_waiting(loaded, db):
+    from crossdock.accounting.models import (
+        Invoice,
+        InvoiceKind,
+        LandedCost,
+        Payment,
+        PaymentRun,
+        PaymentState,
+    )
+    from crossdock.accounting.statements import aged_balances
+
+    counts = loaded["counts"]
+    assert counts["invoices_and_bills"] == Invoice.objects.count() > 0
+    assert counts["payments"] == Payment.objects.count() == 4
+    assert counts["landed_costs"] == LandedCost.objects.filter(state="posted").count() == 2
+    for code in ("NSE", "NSUK"):
+        invoices = Invoice.objects.filter(company__code=code, kind=InvoiceKind.CUSTOMER_INVOICE)
+        states = set(invoices.values_list("payment_state", flat=True))
+        assert {PaymentState.PAID, PaymentState.PARTIAL, PaymentState.NOT_PAID} <= states
+        assert Invoice.objects.filter(
+            company__code=code, kind=InvoiceKind.VENDOR_BILL, state="posted"
+        ).count() >= 2
+    runs = PaymentRun.objects.filter(state="to_approve")
+    assert runs.count() == counts["payment_runs"] == 2
+    controller = User.objects.get(username="controller")
+    waiting = {step.request.document_id for step in selectors.decidable_steps(controller)}
+    assert {str(run.pk) for run in runs} <= waiting
+    # the handling fees fall in the overdue buckets of the aged receivables
+    from crossdock.masterdata.models import Company
+
+    nse = Company.objects.get(code="NSE")
+    rows = aged_balances(nse.pk, "receivable", datetime.date.today())
+    overdue = [sum(row.buckets[i] for row in rows) for i in range(1, 5)]
+    assert sum(1 for amount in overdue if amount > 0) >= 3, overdue

@@ -2,7 +2,8 @@
 
 One step per module, in dependency order: master data (companies, warehouses,
 catalogue, partners, users), approval policies with a filled inbox, then stock,
-open warehouse work and governed stock adjustments. ``small`` (a few seconds;
+open warehouse work and governed stock adjustments, then the books: invoices,
+bills, payments, a landed cost and a payment run waiting for approval. ``small`` (a few seconds;
 ``make run`` and the tests use it) builds the whole structure with 200 SKUs,
 20 suppliers and 50 customers; ``seed`` builds the seed scale of DESIGN.md
 (25,000 SKUs, 300 suppliers, 2,000 customers). The command prints how to sign
@@ -18,10 +19,11 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from crossdock.accounting.models import JournalLine
+from crossdock.accounting.demo import load_accounting_demo
+from crossdock.accounting.models import Invoice, JournalLine
 from crossdock.accounting.services.ledger import ensure_all_ledgers
 from crossdock.approvals.demo import load_approvals_demo
-from crossdock.approvals.models import ApprovalRequest
+from crossdock.approvals.models import ApprovalPolicy, ApprovalRequest
 from crossdock.core.context import reset_request_id, set_request_id
 from crossdock.inventory.demo import (
     load_adjustments_demo,
@@ -99,12 +101,15 @@ def load_everything(scale: str, seed: int) -> DemoResult:
     stock = load_inventory_demo(scale, seed=seed)
     adjustments = load_adjustments_demo()
     cycle_counts = load_counts_demo()
+    books = load_accounting_demo()
     result.counts.update(
-        approval_policies=approvals.policies + adjustments.get("adjustment_policies", 0),
+        approval_policies=ApprovalPolicy.objects.filter(status="active").count(),
         pending_approvals=ApprovalRequest.objects.filter(status="pending").count(),
         **{k: v for k, v in stock.items() if k != "seconds"},
         stock_adjustments=adjustments.get("adjustments", 0),
         count_sheets=cycle_counts.get("count_sheets", 0),
+        invoices_and_bills=Invoice.objects.count(),
+        **{k: v for k, v in books.items() if k in ("payments", "payment_runs", "landed_costs")},
         journal_lines=JournalLine.objects.count(),
     )
     result.seconds = round(time.perf_counter() - started, 3)
