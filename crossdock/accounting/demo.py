@@ -168,7 +168,7 @@ class AccountingDemoBuilder:
 
     # -- payables ---------------------------------------------------------------------------
 
-    def _other_supplier(self, company: Company, not_this: int | None) -> Partner | None:
+    def _other_supplier(self, company: Company, not_this: int) -> Partner | None:
         return (
             Partner.objects.filter(
                 company=company,

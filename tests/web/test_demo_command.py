@@ -103,9 +103,12 @@ def test_the_books_hold_invoices_payments_a_landed_cost_and_a_run_waiting(loaded
         invoices = Invoice.objects.filter(company__code=code, kind=InvoiceKind.CUSTOMER_INVOICE)
         states = set(invoices.values_list("payment_state", flat=True))
         assert {PaymentState.PAID, PaymentState.PARTIAL, PaymentState.NOT_PAID} <= states
-        assert Invoice.objects.filter(
-            company__code=code, kind=InvoiceKind.VENDOR_BILL, state="posted"
-        ).count() >= 2
+        assert (
+            Invoice.objects.filter(
+                company__code=code, kind=InvoiceKind.VENDOR_BILL, state="posted"
+            ).count()
+            >= 2
+        )
     runs = PaymentRun.objects.filter(state="to_approve")
     assert runs.count() == counts["payment_runs"] == 2
     controller = User.objects.get(username="controller")

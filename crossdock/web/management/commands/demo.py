@@ -96,7 +96,7 @@ def load_everything(scale: str, seed: int) -> DemoResult:
     """Master data first (it refuses a non-empty database), then each module's demo on top."""
     started = time.perf_counter()
     result = load_demo(scale, seed=seed)
-    approvals = load_approvals_demo()
+    load_approvals_demo()
     ensure_all_ledgers()  # every company has its chart before stock is valued and posted
     stock = load_inventory_demo(scale, seed=seed)
     adjustments = load_adjustments_demo()
