@@ -15,7 +15,7 @@ from crossdock.approvals.models import ApprovalLevel, ApprovalPolicy, ApproverRu
 from crossdock.approvals.routing import possible_approvers, reaches_company
 from crossdock.core import audit
 from crossdock.core.context import Actor
-from crossdock.core.errors import DomainError, NotFoundError, StaleVersionError
+from crossdock.core.errors import DomainError, NotFoundError, StaleVersionError, refuse_if
 from crossdock.core.permissions import require
 from crossdock.masterdata.models import Company, ProductCategory
 
@@ -40,12 +40,6 @@ class PolicyDraft:
     name: str
     condition: dict[str, Any]
     levels: Sequence[LevelDraft] = field(default_factory=tuple)
-
-
-def _fail(problems: dict[str, list[str]]) -> None:
-    if problems:
-        name, messages = next(iter(problems.items()))
-        raise DomainError(f"{name}: {messages[0]}", fields=problems)
 
 
 def _unsaved_levels(draft: PolicyDraft) -> list[ApprovalLevel]:
@@ -94,7 +88,7 @@ def check_draft(
         messages = _level_problems(level, roles, draft.company_id)
         if messages:
             problems[f"levels[{index}]"] = messages
-    _fail(problems)
+    refuse_if(problems)
     if against_active:
         _check_overlaps(draft, levels, document_type, policy_id)
     return levels
@@ -295,7 +289,7 @@ def set_budget_owner(
         problems["category"] = [f"No product category with id {category_id}."]
     if not problems and not reaches_company(owner_id, company_id):
         problems["owner"] = ["Choose an active user with access to the company."]
-    _fail(problems)
+    refuse_if(problems)
     with transaction.atomic():
         row = (
             BudgetOwner.objects.select_for_update()

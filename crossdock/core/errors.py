@@ -43,6 +43,12 @@ class DomainError(Exception):
             self.code = code
 
     @classmethod
+    def of_fields(cls, problems: dict[str, list[str]]) -> DomainError:
+        """The error for field problems, its message naming the first field and reason."""
+        name, messages = next(iter(problems.items()))
+        return cls(f"{name}: {messages[0]}", fields=problems)
+
+    @classmethod
     def from_validation_error(cls, error: ValidationError) -> DomainError:
         if hasattr(error, "error_dict"):
             fields = {
@@ -77,3 +83,9 @@ class ConflictError(DomainError):
 
 class SegregationOfDutiesError(PermissionDeniedError):
     code = ErrorCode.SEGREGATION_OF_DUTIES
+
+
+def refuse_if(problems: dict[str, list[str]]) -> None:
+    """Raise a :class:`DomainError` naming the first field at fault, if there is one."""
+    if problems:
+        raise DomainError.of_fields(problems)

@@ -67,12 +67,18 @@ from crossdock.accounting.models import (
     TaxUse,
 )
 from crossdock.accounting.services.ledger import accounts_by_role, journal_of
-from crossdock.accounting.services.posting import EntryDraft, LineDraft, post_entries
+from crossdock.accounting.services.posting import EntryDraft, LineDraft, post_entries, signed_line
 from crossdock.accounting.services.rates import company_rate, to_company
 from crossdock.accounting.services.revaluation import price_difference_lines
 from crossdock.core import audit, events
 from crossdock.core.context import Actor
-from crossdock.core.errors import ConflictError, DomainError, NotFoundError, StaleVersionError
+from crossdock.core.errors import (
+    ConflictError,
+    DomainError,
+    NotFoundError,
+    StaleVersionError,
+    refuse_if,
+)
 from crossdock.core.permissions import require
 from crossdock.masterdata.models import Company, Currency, Partner, PaymentTerm, Product
 
@@ -195,11 +201,6 @@ def lock_invoice(invoice_id: Any) -> Invoice:
     return invoice
 
 
-def _fail(problems: dict[str, list[str]]) -> None:
-    name, messages = next(iter(problems.items()))
-    raise DomainError(f"{name}: {messages[0]}", fields=problems)
-
-
 def _resolve(data: InvoiceInput) -> tuple[Company, Partner, Currency, PaymentTerm | None]:
     problems: dict[str, list[str]] = {}
     if data.kind not in InvoiceKind.values:
@@ -233,7 +234,7 @@ def _resolve(data: InvoiceInput) -> tuple[Company, Partner, Currency, PaymentTer
     if not data.lines:
         problems["lines"] = ["A document needs at least one line."]
     if problems:
-        _fail(problems)
+        refuse_if(problems)
     assert partner is not None
     assert currency is not None
     return company, partner, currency, term
@@ -305,7 +306,7 @@ def _build_lines(data: InvoiceInput, company: Company, currency: Currency) -> li
             )
         )
     if problems:
-        _fail(dict(problems))
+        refuse_if(dict(problems))
     return built
 
 
@@ -539,13 +540,7 @@ def _sign(invoice: Invoice) -> int:
 
 def _amount_line(account_id: int, amount: Decimal, credit_positive: int, **extra: Any) -> LineDraft:
     """A line crediting ``amount`` when ``credit_positive`` is +1, debiting it when -1."""
-    signed = amount * credit_positive
-    return LineDraft(
-        account_id=account_id,
-        debit=-signed if signed < 0 else ZERO,
-        credit=signed if signed > 0 else ZERO,
-        **extra,
-    )
+    return signed_line(account_id, amount * credit_positive, False, **extra)
 
 
 def _entry_lines(

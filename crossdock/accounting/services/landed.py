@@ -63,7 +63,13 @@ from crossdock.accounting.services.revaluation import (
 )
 from crossdock.core import audit
 from crossdock.core.context import Actor
-from crossdock.core.errors import ConflictError, DomainError, NotFoundError, StaleVersionError
+from crossdock.core.errors import (
+    ConflictError,
+    DomainError,
+    NotFoundError,
+    StaleVersionError,
+    refuse_if,
+)
 from crossdock.core.permissions import require
 from crossdock.inventory.models import MoveState, StockMove, Transfer, ValuationLayer
 from crossdock.masterdata.models import Company, LocationKind
@@ -83,11 +89,6 @@ class LandedCostInput:
     move_ids: Sequence[int] = ()
     transfer_references: Sequence[str] = ()  # every receipt move of these transfers
     vendor_bill_id: int | None = None
-
-
-def _fail(problems: dict[str, list[str]]) -> None:
-    name, messages = next(iter(problems.items()))
-    raise DomainError(f"{name}: {messages[0]}", fields=problems)
 
 
 def lock_landed_cost(landed_cost_id: Any) -> LandedCost:
@@ -166,7 +167,7 @@ def _validate(actor: Actor, data: LandedCostInput) -> tuple[Company, list[int]]:
     if not problems:
         _refuse_before_receipt(data.date, move_ids, problems)
     if problems:
-        _fail(problems)
+        refuse_if(problems)
     return company, move_ids
 
 

@@ -70,11 +70,11 @@ from crossdock.accounting.models import (
     Side,
 )
 from crossdock.accounting.services.ledger import accounts_by_role, journal_of
-from crossdock.accounting.services.posting import EntryDraft, LineDraft, post_entries
+from crossdock.accounting.services.posting import EntryDraft, LineDraft, post_entries, signed_line
 from crossdock.accounting.services.rates import company_rate, to_company
 from crossdock.core import audit, events
 from crossdock.core.context import Actor
-from crossdock.core.errors import ConflictError, DomainError, NotFoundError
+from crossdock.core.errors import ConflictError, DomainError, NotFoundError, refuse_if
 from crossdock.core.permissions import require
 from crossdock.masterdata.models import Company, Currency, Partner
 
@@ -103,11 +103,6 @@ class PaymentInput:
     overpayment: bool = False
     take_discounts: bool = True
     payment_run_id: int | None = None
-
-
-def _fail(problems: dict[str, list[str]]) -> None:
-    name, messages = next(iter(problems.items()))
-    raise DomainError(f"{name}: {messages[0]}", fields=problems)
 
 
 def side_of(direction: str) -> Side:
@@ -258,7 +253,7 @@ def _plan(
             continue
         settlements.append(settlement)
     if problems:
-        _fail(dict(problems))
+        refuse_if(dict(problems))
     return settlements
 
 
@@ -298,7 +293,7 @@ def _resolve(data: PaymentInput) -> tuple[Company, Partner, Currency, Account]:
         if bank is None:
             problems["bank_account"] = ["The company has no bank account; choose one."]
     if problems:
-        _fail(problems)
+        refuse_if(problems)
     assert partner is not None
     assert currency is not None
     assert bank is not None
@@ -308,38 +303,11 @@ def _resolve(data: PaymentInput) -> tuple[Company, Partner, Currency, Account]:
 # -- posting ----------------------------------------------------------------------------------
 
 
-def _line(
-    account_id: int,
-    amount: Decimal,
-    debit: bool,
-    *,
-    currency_id: int | None = None,
-    amount_currency: Decimal | None = None,
-    **extra: Any,
-) -> LineDraft:
-    """A debit (or credit) of ``amount``, with its foreign amount given as a magnitude;
-    a negative amount goes to the other column."""
-    foreign = amount_currency
-    if amount < 0:
-        amount, debit = -amount, not debit
-        foreign = None if foreign is None else -foreign
-    if foreign is not None and not debit:
-        foreign = -foreign
-    return LineDraft(
-        account_id=account_id,
-        debit=amount if debit else ZERO,
-        credit=ZERO if debit else amount,
-        currency_id=currency_id if foreign is not None else None,
-        amount_currency=foreign if currency_id is not None else None,
-        **extra,
-    )
-
-
 def _fx_lines(accounts: dict[str, Account], gain: Decimal, label: str) -> list[LineDraft]:
     if gain > 0:
-        return [_line(accounts[AccountRole.FX_GAIN].pk, gain, False, label=label)]
+        return [signed_line(accounts[AccountRole.FX_GAIN].pk, gain, False, label=label)]
     if gain < 0:
-        return [_line(accounts[AccountRole.FX_LOSS].pk, -gain, True, label=label)]
+        return [signed_line(accounts[AccountRole.FX_LOSS].pk, -gain, True, label=label)]
     return []
 
 
@@ -363,7 +331,7 @@ def _payment_entry(
     discount_booked = sum((s.discount_booked for s in settlements), ZERO)
     cash = sum((s.cash for s in settlements), ZERO)
     lines = [
-        _line(
+        signed_line(
             payment.bank_account_id, payment.amount_company, inbound, **common,
             **amounts(payment.amount),
         ),
@@ -371,7 +339,7 @@ def _payment_entry(
     settled = cash_booked + discount_booked + payment.unallocated_company
     if settled:
         lines.append(
-            _line(
+            signed_line(
                 control, settled, not inbound, **common,
                 **amounts(cash + discount + payment.unallocated_amount),
             )
@@ -379,7 +347,7 @@ def _payment_entry(
     if discount_booked:
         role = AccountRole.SALES_DISCOUNT if inbound else AccountRole.PURCHASE_DISCOUNT
         lines.append(
-            _line(
+            signed_line(
                 accounts[role].pk, discount_booked, inbound, label="Early-payment discount",
                 partner_id=payment.partner_id, **amounts(discount),
             )
@@ -542,7 +510,7 @@ def _adjustment_entry(
     receivable = side == Side.RECEIVABLE
     control = accounts[AccountRole.RECEIVABLE if receivable else AccountRole.PAYABLE].pk
     gain = delta if receivable else -delta
-    lines = [_line(control, delta, receivable, partner_id=partner_id, label=memo)]
+    lines = [signed_line(control, delta, receivable, partner_id=partner_id, label=memo)]
     lines += _fx_lines(accounts, gain, memo)
     (entry_id,) = post_entries(
         Actor.system("reconciliation"),

@@ -450,3 +450,30 @@ def reverse_entry(actor: Actor, entry_id: Any, date: datetime.date | None = None
         )
         (reversal_id,) = post_entries(actor, [draft], check_permission=False)
         return JournalEntry.objects.get(pk=reversal_id)
+
+
+def signed_line(
+    account_id: int,
+    amount: Decimal,
+    debit: bool,
+    *,
+    currency_id: int | None = None,
+    amount_currency: Decimal | None = None,
+    **extra: Any,
+) -> LineDraft:
+    """A debit (or credit) of ``amount``, with its foreign amount given as a magnitude;
+    a negative amount goes to the other column."""
+    foreign = amount_currency
+    if amount < 0:
+        amount, debit = -amount, not debit
+        foreign = None if foreign is None else -foreign
+    if foreign is not None and not debit:
+        foreign = -foreign
+    return LineDraft(
+        account_id=account_id,
+        debit=amount if debit else ZERO,
+        credit=ZERO if debit else amount,
+        currency_id=currency_id if foreign is not None else None,
+        amount_currency=foreign if currency_id is not None else None,
+        **extra,
+    )

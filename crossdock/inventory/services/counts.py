@@ -47,7 +47,7 @@ from django.utils import timezone
 from crossdock.core import audit, events
 from crossdock.core.bulk import update_rows
 from crossdock.core.context import Actor
-from crossdock.core.errors import ConflictError, DomainError, NotFoundError
+from crossdock.core.errors import ConflictError, DomainError, NotFoundError, refuse_if
 from crossdock.core.events import DomainEvent
 from crossdock.core.permissions import require
 from crossdock.inventory.events import CountSheetChanged, TransferChanged
@@ -99,12 +99,6 @@ class CountEntry:
     quantity: Decimal
     lot_name: str = ""
     add: bool = False
-
-
-def _fail(problems: dict[str, list[str]]) -> None:
-    if problems:
-        name, messages = next(iter(problems.items()))
-        raise DomainError(f"{name}: {messages[0]}", fields=problems)
 
 
 def _reference(warehouse: Warehouse) -> str:
@@ -170,7 +164,7 @@ def create_count(actor: Actor, draft: CountDraft) -> CountSheet:
     warehouse = Warehouse.objects.select_related("company").filter(pk=draft.warehouse_id).first()
     if warehouse is None:
         raise DomainError("warehouse: unknown warehouse.", fields={"warehouse": ["Unknown."]})
-    _fail(_create_problems(draft, warehouse))
+    refuse_if(_create_problems(draft, warehouse))
     with transaction.atomic():
         sheet = CountSheet(
             company=warehouse.company,
@@ -355,7 +349,7 @@ def record_counts(actor: Actor, sheet_id: Any, entries: Sequence[CountEntry]) ->
         require(actor, sheet, "change")
         _in_state(sheet, CountState.COUNTING)
         problems, lots = _entry_problems(sheet, entries)
-        _fail(problems)
+        refuse_if(problems)
         keyed = [
             (
                 (
