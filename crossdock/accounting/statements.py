@@ -17,8 +17,9 @@ lines in Python.
   equity row, so assets = liabilities + equity to the cent.
 * **Consolidation.** The companies of the group (those in the reader's scope)
   are added account code by account code, each translated into the reporting
-  currency at the closing rate of the report date (the P&L too, at the rate of
-  its last day — a simplification of average-rate translation, stated on the
+  currency: the balance sheet at the closing rate of the report date, the P&L
+  at the period's average rate (the mean of the rates in force at each month
+  end of the period, the last point being the report date; stated on the
   report). Eliminated: every balance on an intercompany account, and every
   receivable, payable, income or expense line whose partner is another group
   company. What does not match between the two sides (goods in transit,
@@ -35,6 +36,7 @@ lines in Python.
 
 from __future__ import annotations
 
+import calendar
 import datetime
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -64,6 +66,7 @@ from crossdock.core.fields import MoneyField
 from crossdock.masterdata.models import Company, Currency, ExchangeRate, Partner
 
 ZERO = Decimal("0.0000")
+AVERAGE_RATE = Decimal("1e-10")
 
 ASSETS, LIABILITIES, EQUITY, INCOME, EXPENSES = (
     "assets", "liabilities", "equity", "income", "expenses",
@@ -208,6 +211,37 @@ def _rate(company: Company, currency: Currency, on: datetime.date) -> Decimal:
         raise DomainError(f"currency: {message}", fields={"currency": [message]}) from None
 
 
+def month_ends(date_from: datetime.date, date_to: datetime.date) -> list[datetime.date]:
+    """Each month end from ``date_from``'s month on, the last replaced by ``date_to``."""
+    points = []
+    year, month = date_from.year, date_from.month
+    while True:
+        end = datetime.date(year, month, calendar.monthrange(year, month)[1])
+        if end >= date_to:
+            points.append(date_to)
+            return points
+        points.append(end)
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+
+
+def _average_rate(
+    company: Company, currency: Currency, date_from: datetime.date, date_to: datetime.date
+) -> Decimal:
+    """The mean of the month-end rates of the period (points before the first rate are left
+    out); exact to ten places."""
+    if company.base_currency_id == currency.pk:
+        return Decimal(1)
+    found = []
+    for point in month_ends(date_from, date_to):
+        try:
+            found.append(ExchangeRate.rate_on(company.base_currency, currency, point))
+        except LookupError:
+            continue
+    if not found:
+        return _rate(company, currency, date_to)  # refuses, naming the missing rate
+    return (sum(found, ZERO) / len(found)).quantize(AVERAGE_RATE)
+
+
 def _intercompany_totals(
     company_id: int,
     group: set[int],
@@ -249,7 +283,10 @@ def consolidated(
     pnl = date_from is not None
     companies = sorted(companies, key=lambda c: c.code)
     group = {c.pk for c in companies}
-    rates = {c.pk: _rate(c, currency, date_to) for c in companies}
+    if date_from is not None:
+        rates = {c.pk: _average_rate(c, currency, date_from, date_to) for c in companies}
+    else:
+        rates = {c.pk: _rate(c, currency, date_to) for c in companies}
     types = {
         (company_id, code): (name, account_type)
         for company_id, code, name, account_type in Account.objects.filter(
@@ -302,8 +339,12 @@ def consolidated(
         f"Consolidated {kind} {period}",
         currency.code,
         companies=names,
-        note=f"Translated into {currency.code} at the rates of {date_to}; "
-        "intercompany balances and transactions eliminated.",
+        note=(
+            f"Translated into {currency.code} at the average rates of the period; "
+            if pnl
+            else f"Translated into {currency.code} at the rates of {date_to}; "
+        )
+        + "intercompany balances and transactions eliminated.",
     )
     rows = []
     for code in sorted(per_code):

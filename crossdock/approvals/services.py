@@ -85,7 +85,7 @@ def submit(actor: Actor, document: Any) -> Submission:
     """Route ``document`` through its company's policies; approve at once when none applies."""
     document_type = registry.of_document(document)
     with transaction.atomic():
-        _cancel_pending(actor, document_type.code, str(document.pk))
+        withdraw(actor, document_type.code, str(document.pk))
         policy = matching_policy(document_type, document)
         if policy is None:
             audit.record(actor, audit.Change("approvals.auto-approve", document, None, None))
@@ -114,7 +114,9 @@ def submit(actor: Actor, document: Any) -> Submission:
         return Submission(approved=False, request=request)
 
 
-def _cancel_pending(actor: Actor, document_type: str, document_id: str) -> None:
+def withdraw(actor: Actor, document_type: str, document_id: str) -> None:
+    """Cancel the document's pending requests (it was withdrawn or cancelled); steps not yet
+    decided are skipped and each cancellation is audited."""
     pending = ApprovalRequest.objects.select_for_update().filter(
         document_type=document_type, document_id=document_id, status=ApprovalRequest.Status.PENDING
     )

@@ -14,6 +14,7 @@ from crossdock.accounting.services.invoicing import (
     create_invoice,
     post_invoice,
 )
+from crossdock.core.errors import DomainError
 from crossdock.inventory import services as inventory
 from crossdock.inventory.models import StockMove, TransferKind
 from crossdock.masterdata.models import Currency, ExchangeRate
@@ -104,6 +105,41 @@ def test_consolidation_translates_a_company_in_another_currency(company_a):
     by_code = {row.code: row for row in group.rows}
     assert by_code["1000"].columns == (D(10), D("115.01"), D(0))
     assert group.total("assets") == group.total("liabilities") + group.total("equity")
+
+
+def test_the_consolidated_p_and_l_is_translated_at_the_periods_average_rate(company_a):
+    """GBP at 1.10 from January, 1.20 from 15 February, 1.30 from 20 March: the month ends of
+    January–March 2026 see 1.10, 1.20 and 1.30, so the P&L uses 1.2000; the balance sheet of
+    31 March uses the closing 1.30."""
+    gbp = Currency.objects.get(code="GBP")
+    uk = factories.company("UKAV", name="Acme UK average", currency="GBP")
+    for day, rate in (
+        (datetime.date(2026, 1, 1), "1.10"),
+        (datetime.date(2026, 2, 15), "1.20"),
+        (datetime.date(2026, 3, 20), "1.30"),
+    ):
+        ExchangeRate.objects.create(currency=gbp, quote_currency=company_a.base_currency,
+                                    valid_from=day, rate=D(rate))  # fmt: skip
+    Books(uk).post(("1000", "100.00", "0"), ("4000", "0", "100.00"), date=DAY)
+    first, last = datetime.date(2026, 1, 1), datetime.date(2026, 3, 31)
+    assert statements.month_ends(first, last) == [
+        datetime.date(2026, 1, 31), datetime.date(2026, 2, 28), last,
+    ]  # fmt: skip
+    assert statements.month_ends(datetime.date(2026, 3, 5), datetime.date(2026, 3, 9)) == [
+        datetime.date(2026, 3, 9)
+    ]
+    pnl = statements.consolidated([company_a, uk], company_a.base_currency, last, first)
+    assert figures(pnl)["4000"] == D("120.00")
+    assert "average rates" in pnl.note
+    sheet = statements.consolidated([company_a, uk], company_a.base_currency, last)
+    assert {row.code: row for row in sheet.rows}["1000"].columns[1] == D("130.00")
+    # a period before any rate: refused, naming the currency
+    with pytest.raises(DomainError) as refused:
+        statements.consolidated(
+            [company_a, uk], company_a.base_currency, datetime.date(2025, 6, 30),
+            datetime.date(2025, 1, 1),
+        )  # fmt: skip
+    assert "GBP" in refused.value.fields["currency"][0]
 
 
 def test_aged_receivables_by_days_overdue_less_unapplied_money(books):

@@ -862,9 +862,9 @@ def cancel_payment_run(actor: Actor, run_id: Any) -> PaymentRun:
         require(actor, run, "change")
         if run.state in (PaymentRunState.DONE, PaymentRunState.CANCELLED):
             raise ConflictError(f"{run} is {run.get_state_display().lower()}.")
-        from crossdock.approvals.services import _cancel_pending
+        from crossdock.approvals.services import withdraw
 
-        _cancel_pending(actor, PAYMENT_RUN, str(run.pk))
+        withdraw(actor, PAYMENT_RUN, str(run.pk))
         before = _run_snap(run)
         run.state = PaymentRunState.CANCELLED
         run.version += 1
