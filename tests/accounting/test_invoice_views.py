@@ -388,3 +388,37 @@ def test_a_warehouse_operator_sees_no_invoice_button_and_cannot_invoice(
     assert "Invoice this delivery" not in page.content.decode()
     assert operator.post(f"/accounting/invoices/from-delivery/{delivery.pk}/").status_code == 403
     assert Invoice.objects.count() == 0
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_draft_two_lines_post_and_see_the_open_amount_in_the_browser(browser, books, company_a):
+    import re
+
+    from tests.browser import expect
+
+    shop = factories.partner(books.company, name="Corner Shop")
+    page = browser.page(factories.user(Role.CONTROLLER, companies=[company_a]))
+    page.goto("/accounting/invoices/")
+    page.get_by_role("link", name="New draft").click()
+    page.get_by_label("Partner", exact=True).select_option(label=str(shop))
+    page.get_by_label("Date", exact=True).fill("2026-03-10")
+    for index, (description, quantity, price) in enumerate(
+        [("Pallet of crates", "3", "12.50"), ("Delivery charge", "1", "7.25")]
+    ):
+        page.locator(f'[name="lines-{index}-description"]').fill(description)
+        page.locator(f'[name="lines-{index}-quantity"]').fill(quantity)
+        page.locator(f'[name="lines-{index}-unit_price"]').fill(price)
+    page.get_by_role("button", name="Add a line").click()
+    expect(page.locator('[name="lines-2-description"]')).to_be_visible()
+    expect(page.locator('[name="lines-1-description"]')).to_have_value("Delivery charge")
+    page.get_by_role("button", name="Save draft").click()
+    expect(page).to_have_url(re.compile(r"/accounting/invoices/\d+/$"))
+    expect(page.locator("#total")).to_have_text("44.7500")
+    page.get_by_role("button", name="Post").click()
+    expect(page.locator("#state")).to_have_text("Posted")
+    expect(page.locator("#open-amount")).to_contain_text("44.7500 EUR")
+    expect(page.locator("#payment-state")).to_have_text("Not paid")
+    invoice = Invoice.objects.get()
+    assert (invoice.state, invoice.open_amount) == (InvoiceState.POSTED, D("44.75"))
+    assert browser.js_errors == []
