@@ -132,12 +132,10 @@ def invoice_create(request: HttpRequest) -> HttpResponse:
 
 def _invoice(request: HttpRequest, pk: int, action: str = "view") -> Invoice:
     _require(request.user, Invoice, action)
-    found = (
-        Invoice.objects.restrict(request.user, action)
-        .select_related("company__base_currency", "partner", "currency", "payment_term", "entry")
-        .filter(pk=pk)
-        .first()
-    )
+    related = ("company__base_currency", "partner", "currency", "payment_term", "entry",
+               "credit_of", "source_transfer")  # fmt: skip
+    rows = Invoice.objects.restrict(request.user, action).select_related(*related)
+    found = rows.filter(pk=pk).first()
     if found is None:
         raise Http404("No such invoice.")
     return found
