@@ -18,6 +18,7 @@ from crossdock.accounting.models import (
     InvoiceLine,
     InvoiceState,
     PaymentState,
+    PaymentTermInstallment,
     Tax,
     TaxUse,
 )
@@ -30,6 +31,7 @@ from crossdock.accounting.services.invoicing import (
 from crossdock.core.models import AuditEntry
 from crossdock.core.roles import Role
 from crossdock.inventory import services as inventory
+from crossdock.masterdata.models import Currency, ExchangeRate, PaymentTerm
 from tests import factories
 from tests.accounting.test_payments import document, pay
 from tests.inventory.conftest import SYSTEM
@@ -268,6 +270,49 @@ def test_payments_allocated_show_on_the_invoice(controller, books, customer):
     assert f'href="/accounting/payments/{payment.pk}/"' in html
     assert '<dd id="open-amount">18.0000 EUR' in html
     assert "Partly paid" in html
+
+
+def test_a_foreign_invoice_in_instalments_shows_both_currencies_and_each_due_date(
+    controller, books, customer
+):
+    usd = Currency.objects.get(code="USD")
+    ExchangeRate.objects.create(
+        currency=usd, quote_currency=books.company.base_currency,
+        valid_from=datetime.date(2026, 3, 1), rate=D("0.90"),
+    )  # fmt: skip
+    term = PaymentTerm.objects.create(code="HALF-30", name="Half now, half in 30 days")
+    PaymentTermInstallment.objects.create(term=term, sequence=1, percent=D(50), days=0)
+    PaymentTermInstallment.objects.create(term=term, sequence=2, percent=D(50), days=30)
+    form = draft_form(
+        books, customer, {"description": "Pallet", "quantity": "2", "unit_price": "50.00"},
+        currency=usd.pk, payment_term=term.pk,
+    )  # fmt: skip
+    controller.post("/accounting/invoices/new/", form)
+    invoice = Invoice.objects.get()
+    controller.post(f"/accounting/invoices/{invoice.pk}/post/")
+    response = controller.get(f"/accounting/invoices/{invoice.pk}/")
+    html = response.content.decode()
+    assert '<td class="cell-number" id="total">100.0000</td>' in html
+    assert '<td class="cell-number" id="total-company">90.0000</td>' in html
+    assert '<dd id="open-amount">100.0000 USD (90.0000 EUR)' in html
+    assert [(i.due_date, i.amount) for i in response.context["installments"]] == [
+        (datetime.date(2026, 3, 10), D("50.00")),
+        (datetime.date(2026, 4, 9), D("50.00")),
+    ]
+    assert "2026-04-09" in html
+
+
+def test_the_list_needs_no_query_per_row(
+    controller, books, customer, django_assert_max_num_queries
+):
+    for _ in range(3):
+        document(books, customer, "1.00")
+    with django_assert_max_num_queries(25) as few:
+        controller.get("/accounting/invoices/")
+    for _ in range(20):
+        document(books, customer, "1.00")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        controller.get("/accounting/invoices/")
 
 
 def test_the_pdf_is_served_as_a_pdf(controller, books, customer):
