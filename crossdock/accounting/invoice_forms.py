@@ -14,7 +14,14 @@ from typing import Any, cast
 from django import forms
 
 from crossdock.accounting.forms import DATE
-from crossdock.accounting.models import Account, InvoiceKind, InvoiceState, Tax
+from crossdock.accounting.models import (
+    Account,
+    Invoice,
+    InvoiceKind,
+    InvoiceLine,
+    InvoiceState,
+    Tax,
+)
 from crossdock.accounting.services.invoicing import InvoiceInput, InvoiceLineInput
 from crossdock.core.errors import DomainError
 from crossdock.masterdata.models import Company, Currency, Partner, PaymentTerm, Product
@@ -74,10 +81,16 @@ class InvoiceForm(forms.Form):
         help_text="The vendor's bill number or the customer's PO.",
     )  # fmt: skip
     memo = forms.CharField(label="Memo", max_length=200, required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args: Any, companies: Any, company: Company, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, companies: Any, company: Company, editing: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["company"].queryset = companies  # type: ignore[attr-defined]
+        # A draft keeps its company and kind; what it charges and to whom may change.
+        self.fields["company"].disabled = editing
+        self.fields["kind"].disabled = editing
         self.fields["partner"].queryset = Partner.objects.filter(  # type: ignore[attr-defined]
             company=company, active=True
         ).order_by("name")
@@ -88,12 +101,18 @@ class InvoiceLineForm(forms.Form):
     description = forms.CharField(label="Description", max_length=200, required=False)
     quantity = forms.DecimalField(label="Quantity", required=False, **MONEY)  # type: ignore[arg-type]
     unit_price = forms.DecimalField(label="Unit price", required=False, **MONEY)  # type: ignore[arg-type]
+    discount_percent = forms.DecimalField(
+        label="Discount %", required=False, min_value=0, max_value=100, decimal_places=4,
+        max_digits=8,
+    )  # fmt: skip
     tax = forms.ModelChoiceField(
         label="Tax", queryset=Tax.objects.none(), required=False, empty_label="No tax"
     )
     account = forms.ModelChoiceField(
         label="Account", queryset=Account.objects.none(), required=False, empty_label="Default"
     )
+    # The receipt or delivery move a line made from a transfer charges; kept through edits.
+    stock_move = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args: Any, company: Company, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -116,7 +135,8 @@ class InvoiceLineForm(forms.Form):
         return product
 
     def is_blank(self) -> bool:
-        return not any(self.cleaned_data.get(name) for name in self.fields)
+        typed = (name for name in self.fields if name != "stock_move")
+        return not any(self.cleaned_data.get(name) for name in typed)
 
     def line(self) -> InvoiceLineInput:
         data = self.cleaned_data
@@ -127,8 +147,10 @@ class InvoiceLineForm(forms.Form):
             quantity=data["quantity"] if data["quantity"] is not None else ZERO,
             unit_price=data["unit_price"] if data["unit_price"] is not None else ZERO,
             product_id=product.pk if product else None,
+            discount_percent=data["discount_percent"] or ZERO,
             tax_id=tax.pk if tax else None,
             account_id=account.pk if account else None,
+            stock_move_id=data["stock_move"],
         )
 
 
@@ -142,11 +164,7 @@ class BaseInvoiceLineFormSet(forms.BaseFormSet):
 
     def filled(self) -> list[tuple[int, InvoiceLineForm]]:
         """The rows that were typed in, with their index in the formset."""
-        return [
-            (index, form)
-            for index, form in enumerate(self.forms)
-            if form.has_changed() and not form.is_blank()
-        ]
+        return [(index, form) for index, form in enumerate(self.forms) if not form.is_blank()]
 
 
 InvoiceLineFormSet = forms.formset_factory(
@@ -154,10 +172,33 @@ InvoiceLineFormSet = forms.formset_factory(
 )
 
 
-def line_formset(data: Any, company: Company) -> BaseInvoiceLineFormSet:
-    """The lines of a draft in ``company`` (two empty rows to start with)."""
+def line_formset(
+    data: Any, company: Company, initial: list[dict[str, Any]] | None = None
+) -> BaseInvoiceLineFormSet:
+    """The lines of a draft in ``company``: those it has, then two empty rows."""
     formset_class = cast(type[BaseInvoiceLineFormSet], InvoiceLineFormSet)
-    return formset_class(data, company=company, prefix="lines")
+    return formset_class(data, company=company, prefix="lines", initial=initial)
+
+
+def initial_of(invoice: Invoice) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A draft's header and lines as the form's initial values."""
+    header = {
+        "company": invoice.company_id, "kind": invoice.kind, "partner": invoice.partner_id,
+        "currency": invoice.currency_id, "date": invoice.date, "due_date": invoice.due_date,
+        "payment_term": invoice.payment_term_id, "partner_reference": invoice.partner_reference,
+        "memo": invoice.memo, "version": invoice.version,
+    }  # fmt: skip
+    lines = [_initial_line(line) for line in invoice.lines.select_related("product")]
+    return header, lines
+
+
+def _initial_line(line: InvoiceLine) -> dict[str, Any]:
+    return {
+        "product": line.product.sku if line.product else "",
+        "description": line.description, "quantity": line.quantity,
+        "unit_price": line.unit_price, "discount_percent": line.discount_percent or None,
+        "tax": line.tax_id, "account": line.account_id, "stock_move": line.stock_move_id,
+    }  # fmt: skip
 
 
 def invoice_input(form: InvoiceForm, rows: list[tuple[int, InvoiceLineForm]]) -> InvoiceInput:
@@ -192,7 +233,8 @@ def show_refusal(
             position = int(parts[1])
             if position < len(rows):
                 target = rows[position][1]
-                field = parts[2] if parts[2] in target.fields else None
+                known = target.fields.get(parts[2])
+                field = parts[2] if known is not None and not known.widget.is_hidden else None
         elif name in form.fields:
             target, field = form, name
         for problem in problems:

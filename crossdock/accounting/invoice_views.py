@@ -21,6 +21,7 @@ from crossdock.accounting.invoice_forms import (
     KIND_FILTERS,
     InvoiceFilterForm,
     InvoiceForm,
+    initial_of,
     invoice_input,
     line_formset,
     show_refusal,
@@ -107,24 +108,56 @@ def invoice_create(request: HttpRequest) -> HttpResponse:
         "date": timezone.localdate(),
         "kind": kind if kind in InvoiceKind.values else InvoiceKind.CUSTOMER_INVOICE,
     }
+    return _draft_screen(request, company, initial, None)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def invoice_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change a draft's header and lines (its company and kind stay)."""
+    invoice = _invoice(request, pk, "change")
+    if invoice.state != InvoiceState.DRAFT:
+        messages.error(request, f"{invoice} is {invoice.get_state_display().lower()}.")
+        return redirect("accounting:invoice_detail", pk=invoice.pk)
+    return _draft_screen(request, invoice.company, *initial_of(invoice), invoice=invoice)
+
+
+def _draft_screen(
+    request: HttpRequest,
+    company: Company,
+    initial: dict[str, Any],
+    lines: list[dict[str, Any]] | None,
+    invoice: Invoice | None = None,
+) -> HttpResponse:
     adding = request.method == "POST" and "add_line" in request.POST
     data = _with_one_more_line(request.POST) if adding else request.POST or None
-    form = InvoiceForm(data, companies=_companies(request), company=company, initial=initial)
-    formset = line_formset(data, company)
+    form = InvoiceForm(
+        data, companies=_companies(request), company=company, initial=initial,
+        editing=invoice is not None,
+    )  # fmt: skip
+    formset = line_formset(data, company, lines)
     if request.method == "POST" and not adding and form.is_valid() and formset.is_valid():
         rows = formset.filled()
+        actor = Actor.of(request.user)
         try:
-            invoice = invoicing.create_invoice(Actor.of(request.user), invoice_input(form, rows))
+            if invoice is None:
+                saved = invoicing.create_invoice(actor, invoice_input(form, rows))
+            else:
+                version = form.cleaned_data["version"]
+                saved = invoicing.update_invoice(
+                    actor, invoice.pk, invoice_input(form, rows), version=version
+                )
         except DomainError as error:
             show_refusal(error, form, formset, rows)
         else:
-            messages.success(request, f"{invoice} saved.")
-            return redirect("accounting:invoice_detail", pk=invoice.pk)
+            messages.success(request, f"{saved} saved.")
+            return redirect("accounting:invoice_detail", pk=saved.pk)
     context = {
-        "title": "New invoice or bill",
+        "title": f"Edit {invoice}" if invoice else "New invoice or bill",
         "form": form,
         "formset": formset,
         "company": company,
+        "invoice": invoice,
         "show_errors": not adding,
     }
     return render_page(request, "accounting/invoice_form.html", context)
@@ -194,6 +227,7 @@ def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "allocations": [_settled_by(invoice, a) for a in allocations],
         "credit_notes": list(invoice.credit_notes.order_by("pk")),
         "can_post": can_change and is_draft,
+        "can_edit": can_change and is_draft,
         "can_credit": invoice.state == InvoiceState.POSTED
         and invoice.kind not in CREDIT_KINDS
         and has_model_permission(request.user, Invoice, "add"),

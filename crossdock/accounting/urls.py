@@ -40,6 +40,7 @@ urlpatterns = [
     path("invoices/new/", invoice_views.invoice_create, name="invoice_create"),
     path("invoices/<int:pk>/", invoice_views.invoice_detail, name="invoice_detail"),
     path("invoices/<int:pk>/pdf/", invoice_views.invoice_pdf_download, name="invoice_pdf"),
+    path("invoices/<int:pk>/edit/", invoice_views.invoice_edit, name="invoice_edit"),
     path("invoices/<int:pk>/<slug:action>/", invoice_views.invoice_action, name="invoice_action"),
     path(
         "invoices/from-<slug:source>/<int:transfer_id>/",

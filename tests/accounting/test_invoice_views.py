@@ -467,3 +467,45 @@ def test_draft_two_lines_post_and_see_the_open_amount_in_the_browser(browser, bo
     invoice = Invoice.objects.get()
     assert (invoice.state, invoice.open_amount) == (InvoiceState.POSTED, D("44.75"))
     assert browser.js_errors == []
+
+
+def test_edit_a_billed_receipt_keeps_its_moves_and_a_stale_edit_is_refused(controller, books, site):
+    supplier = factories.partner(books.company, is_customer=False, is_supplier=True)
+    product = factories.product(costing_method="fifo", sku="BOX-9")
+    receipt = site.transfer(
+        "receipt", site.supplier, site.stock, [(product, "4", "2.50")], partner_id=supplier.pk
+    )
+    receipt = inventory.validate_transfer(SYSTEM, receipt.pk)
+    controller.post(f"/accounting/invoices/from-receipt/{receipt.pk}/")
+    bill = Invoice.objects.get()
+    move = bill.lines.get().stock_move_id
+    assert move is not None
+    page = controller.get(f"/accounting/invoices/{bill.pk}/edit/")
+    assert page.status_code == 200
+    form = {
+        key: "" if value is None else value for key, value in page.context["form"].initial.items()
+    }
+    form.update(
+        {
+            "lines-TOTAL_FORMS": "1", "lines-INITIAL_FORMS": "1", "lines-MIN_NUM_FORMS": "0",
+            "lines-MAX_NUM_FORMS": "200", "lines-0-product": "BOX-9",
+            "lines-0-description": "Boxes", "lines-0-quantity": "4", "lines-0-unit_price": "2.60",
+            "lines-0-stock_move": str(move), "partner_reference": "V-2040",
+        }
+    )  # fmt: skip
+    response = controller.post(f"/accounting/invoices/{bill.pk}/edit/", form)
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    bill.refresh_from_db()
+    line = bill.lines.get()
+    assert (bill.partner_reference, bill.total_amount) == ("V-2040", D("10.40"))
+    assert (line.description, line.stock_move_id, line.account_id) == (
+        "Boxes", move, books.role(AccountRole.GRNI).pk,
+    )  # fmt: skip
+    stale = controller.post(f"/accounting/invoices/{bill.pk}/edit/", {**form, "memo": "late"})
+    assert stale.status_code == 200
+    assert "was changed by someone else" in stale.content.decode()
+    bill.refresh_from_db()
+    assert bill.memo == "Receipt " + receipt.reference
+    controller.post(f"/accounting/invoices/{bill.pk}/post/")
+    posted = controller.get(f"/accounting/invoices/{bill.pk}/edit/", follow=True)
+    assert "is posted" in posted.content.decode()
