@@ -14,13 +14,16 @@ class AccountingConfig(AppConfig):
         from crossdock.accounting.services.invoice_sources import mirror_posted_invoice
         from crossdock.accounting.services.ledger import company_created, ensure_all_ledgers
         from crossdock.accounting.services.valuation import post_stock_valuation
+        from crossdock.accounting.transfer_links import transfer_invoice_actions
         from crossdock.core import events
         from crossdock.core.checks import register_check
         from crossdock.inventory.events import StockValued
+        from crossdock.inventory.extensions import register_transfer_actions
 
         events.subscribe(events.RecordChanged)(company_created)
         events.subscribe(StockValued)(post_stock_valuation)
         events.subscribe(InvoiceChanged)(mirror_posted_invoice)
+        register_transfer_actions(transfer_invoice_actions)
         post_migrate.connect(
             ensure_all_ledgers, sender=self, dispatch_uid="crossdock.accounting.ledgers"
         )

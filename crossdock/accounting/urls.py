@@ -4,6 +4,7 @@ from django.urls import path
 from django.views.generic import RedirectView
 
 from crossdock.accounting import (
+    invoice_views,
     landed_views,
     payment_views,
     settings_views,
@@ -37,6 +38,17 @@ urlpatterns = [
     path("aged-receivables/", statement_views.aged_receivables, name="aged_receivables"),
     path("aged-payables/", statement_views.aged_payables, name="aged_payables"),
     path("grni/", statement_views.grni, name="grni"),
+    path("invoices/", invoice_views.invoice_list, name="invoice_list"),
+    path("invoices/new/", invoice_views.invoice_create, name="invoice_create"),
+    path("invoices/<int:pk>/", invoice_views.invoice_detail, name="invoice_detail"),
+    path("invoices/<int:pk>/pdf/", invoice_views.invoice_pdf_download, name="invoice_pdf"),
+    path("invoices/<int:pk>/edit/", invoice_views.invoice_edit, name="invoice_edit"),
+    path("invoices/<int:pk>/<slug:action>/", invoice_views.invoice_action, name="invoice_action"),
+    path(
+        "invoices/from-<slug:source>/<int:transfer_id>/",
+        invoice_views.invoice_from_transfer,
+        name="invoice_from_transfer",
+    ),
     path("payments/", payment_views.payment_list, name="payment_list"),
     path("payments/new/", payment_views.payment_create, name="payment_create"),
     path("payments/<int:pk>/", payment_views.payment_detail, name="payment_detail"),

@@ -33,6 +33,7 @@ from crossdock.core.context import Actor
 from crossdock.core.errors import DomainError
 from crossdock.core.permissions import can_act_on, has_model_permission
 from crossdock.inventory import reports, services
+from crossdock.inventory.extensions import transfer_actions
 from crossdock.inventory.forms import (
     AvailabilityForm,
     LotSearchForm,
@@ -155,6 +156,7 @@ def transfer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         and transfer.kind in (TransferKind.RECEIPT, TransferKind.DELIVERY)
         and has_model_permission(request.user, Transfer, "add"),
         "can_arrive": can_change and is_open and transfer.kind == TransferKind.TRANSIT_IN,
+        "extra_actions": transfer_actions(request.user, transfer),
     }
     if context["can_arrive"]:
         from crossdock.inventory.flow_forms import ArrivalForm

@@ -140,6 +140,8 @@ FINANCE_PAGES = (
     ("accounting-aged-ap", "Aged payables", "accounting:aged_payables",
      "accounting.view_payment"),
     ("accounting-grni", "GRNI", "accounting:grni", "accounting.view_journalentry"),
+    ("accounting-invoices", "Invoices and bills", "accounting:invoice_list",
+     "accounting.view_invoice"),
     ("accounting-payments", "Payments", "accounting:payment_list", "accounting.view_payment"),
     ("accounting-payment-runs", "Payment runs", "accounting:run_list",
      "accounting.view_paymentrun"),
