@@ -22,6 +22,7 @@ from crossdock.accounting.services.invoice_sources import (
 from crossdock.accounting.services.invoicing import post_invoice
 from crossdock.core.errors import DomainError
 from crossdock.inventory import services as inventory
+from crossdock.inventory.models import TransferKind
 from tests import factories
 from tests.accounting.conftest import Books
 from tests.inventory.conftest import SYSTEM, Site
@@ -195,3 +196,53 @@ def test_an_intercompany_invoice_without_a_counterpart_partner_is_refused(books,
     assert "no partner for" in refused.value.fields["partner"][0]
     assert Invoice.objects.get(pk=draft.pk).state == "draft"
     assert Invoice.objects.filter(company=company_b).count() == 0
+
+
+def test_a_bill_or_invoice_line_refers_only_to_what_the_partner_delivered_or_received(site, books):
+    """A return to the supplier is not something the supplier can bill, nor a receipt something
+    the customer is invoiced for: both are refused naming the line, and nothing is written."""
+    from crossdock.accounting.services.invoicing import (
+        InvoiceInput,
+        InvoiceLineInput,
+        create_invoice,
+    )
+    from crossdock.inventory.services import ReturnLine, return_transfer
+
+    supplier = factories.partner(books.company, is_customer=True, is_supplier=True, name="Both")
+    product = factories.product(costing_method="fifo")
+    receipt = site.transfer(
+        TransferKind.RECEIPT, site.supplier, site.stock, [(product, "5", "2.00")],
+        partner_id=supplier.pk,
+    )  # fmt: skip
+    inventory.validate_transfer(SYSTEM, receipt.pk)
+    received = receipt.moves.get()
+    back = return_transfer(SYSTEM, receipt.pk, [ReturnLine(received.pk, D(2))])
+    inventory.validate_transfer(SYSTEM, back.pk)
+    returned = back.moves.get()
+    before = Invoice.objects.count()
+    for kind, move, reason in (
+        (InvoiceKind.VENDOR_BILL, returned, "receipt move of this company from this supplier"),
+        (InvoiceKind.CUSTOMER_INVOICE, received, "delivery move of this company to this customer"),
+    ):
+        with pytest.raises(DomainError) as refused:
+            create_invoice(
+                SYSTEM,
+                InvoiceInput(
+                    company_id=books.company.pk, kind=kind, partner_id=supplier.pk, date=DAY,
+                    lines=[InvoiceLineInput("Goods", D(2), D("2.00"), product_id=product.pk,
+                                            stock_move_id=move.pk)],
+                ),
+            )  # fmt: skip
+        assert reason in refused.value.fields["lines.0.stock_move"][0]
+    assert Invoice.objects.count() == before
+    # the receipt move itself is billable
+    bill = create_invoice(
+        SYSTEM,
+        InvoiceInput(
+            company_id=books.company.pk, kind=InvoiceKind.VENDOR_BILL, partner_id=supplier.pk,
+            date=DAY, lines=[InvoiceLineInput("Goods", D(3), D("2.00"), product_id=product.pk,
+                                              stock_move_id=received.pk)],
+        ),
+    )  # fmt: skip
+    post_invoice(SYSTEM, bill.pk)
+    no_problems()

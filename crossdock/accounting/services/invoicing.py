@@ -80,7 +80,14 @@ from crossdock.core.errors import (
     refuse_if,
 )
 from crossdock.core.permissions import require
-from crossdock.masterdata.models import Company, Currency, Partner, PaymentTerm, Product
+from crossdock.masterdata.models import (
+    Company,
+    Currency,
+    LocationKind,
+    Partner,
+    PaymentTerm,
+    Product,
+)
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
@@ -279,7 +286,9 @@ def _build_lines(data: InvoiceInput, company: Company, currency: Currency) -> li
             problems[f"{where}.tax"].append(f"{tax.code} is a {tax.get_use_display()} tax.")
         if line.stock_move_id is not None and line.stock_move_id not in moves:
             problems[f"{where}.stock_move"].append(
-                "No such done receipt move of this company for this supplier."
+                "No such done receipt move of this company from this supplier."
+                if data.kind in PAYABLE_KINDS
+                else "No such done delivery move of this company to this customer."
             )
         account_id = line.account_id or _default_account(data.kind, accounts, line)
         if line.account_id and line.account_id not in valid_accounts:
@@ -317,13 +326,19 @@ def _stock_moves(data: InvoiceInput, company: Company) -> dict[int, Any]:
     ids = {line.stock_move_id for line in data.lines if line.stock_move_id}
     if not ids:
         return {}
-    # A delivery or receipt of the partner, or an inter-company dispatch to the group
-    # company the partner is.
-    of_partner = Q(transfer__partner_id=data.partner_id)
+    # A bill refers to what the supplier delivered (a move from a supplier location), an
+    # invoice to what went to the customer (to a customer location, or an inter-company
+    # dispatch to the group company the partner is) — never to a return or internal move.
     partners = Partner.objects.filter(pk=data.partner_id)
     group_company = partners.values_list("group_company_id", flat=True).first()
-    if group_company is not None:
-        of_partner |= Q(destination__company_id=group_company)
+    if data.kind in PAYABLE_KINDS:
+        of_partner = Q(transfer__partner_id=data.partner_id, source__kind=LocationKind.SUPPLIER)
+    else:
+        of_partner = Q(
+            transfer__partner_id=data.partner_id, destination__kind=LocationKind.CUSTOMER
+        )
+        if group_company is not None:
+            of_partner |= Q(destination__company_id=group_company)
     moves = StockMove.objects.filter(of_partner, pk__in=ids, company=company, state=MoveState.DONE)
     return moves.in_bulk()
 
