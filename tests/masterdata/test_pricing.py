@@ -87,6 +87,17 @@ def prices(price_list):
     )
 
 
+def unit_price(product, price_list, quantity="1", day=TODAY) -> Decimal | None:
+    quote = price_for(product, price_list, D(quantity), day)
+    return None if quote is None else quote.unit_price
+
+
+def request_of(change) -> ApprovalRequest:
+    request = services.request_for(PRICE_LIST_CHANGE, change.pk)
+    assert request is not None
+    return request
+
+
 def written():
     return (
         PriceListChange.objects.count(),
@@ -104,14 +115,16 @@ def test_price_for_picks_the_highest_break_not_above_the_quantity(price_list):
     item(price_list, product, "10.00", "1")
     item(price_list, product, "9.00", "10")
     item(price_list, product, "8.25", "100")
-    quote = lambda q: price_for(product, price_list, D(q), TODAY)  # noqa: E731
-    assert quote("0.5") is None
-    assert quote("1").unit_price == D("10.00")
-    assert quote("9.999").unit_price == D("10.00")
-    assert quote("10").unit_price == D("9.00")
-    assert quote("99").unit_price == D("9.00")
-    assert (quote("100").unit_price, quote("100").min_quantity) == (D("8.25"), D(100))
-    assert quote("5000").unit_price == D("8.25")
+    assert unit_price(product, price_list, "0.5") is None
+    assert unit_price(product, price_list, "1") == D("10.00")
+    assert unit_price(product, price_list, "9.999") == D("10.00")
+    assert unit_price(product, price_list, "10") == D("9.00")
+    assert unit_price(product, price_list, "99") == D("9.00")
+    assert unit_price(product, price_list, "100") == D("8.25")
+    assert unit_price(product, price_list, "5000") == D("8.25")
+    quote = price_for(product, price_list, D(150), TODAY)
+    assert quote is not None
+    assert quote.min_quantity == D(100)
 
 
 def test_price_for_honours_the_validity_of_items_and_of_the_list(price_list):
@@ -124,14 +137,17 @@ def test_price_for_honours_the_validity_of_items_and_of_the_list(price_list):
         valid_from=datetime.date(2026, 6, 1),
         valid_to=datetime.date(2026, 6, 30),
     )
-    on = lambda day: price_for(product.pk, price_list.pk, D(1), day)  # noqa: E731
+
+    def on(day: datetime.date) -> Decimal | None:
+        return unit_price(product.pk, price_list.pk, day=day)
+
     assert on(datetime.date(2025, 12, 31)) is None
-    assert on(datetime.date(2026, 5, 31)).unit_price == D("10.00")
-    assert on(datetime.date(2026, 6, 1)).unit_price == D("7.50")  # the later start wins
-    assert on(datetime.date(2026, 6, 30)).unit_price == D("7.50")
-    assert on(datetime.date(2026, 7, 1)).unit_price == D("10.00")
+    assert on(datetime.date(2026, 5, 31)) == D("10.00")
+    assert on(datetime.date(2026, 6, 1)) == D("7.50")  # the later start wins
+    assert on(datetime.date(2026, 6, 30)) == D("7.50")
+    assert on(datetime.date(2026, 7, 1)) == D("10.00")
     PriceList.objects.filter(pk=price_list.pk).update(valid_to=datetime.date(2026, 6, 15))
-    assert on(datetime.date(2026, 6, 15)).unit_price == D("7.50")
+    assert on(datetime.date(2026, 6, 15)) == D("7.50")
     assert on(datetime.date(2026, 6, 16)) is None
     PriceList.objects.filter(pk=price_list.pk).update(valid_to=None, active=False)
     assert on(datetime.date(2026, 6, 1)) is None
@@ -211,6 +227,7 @@ def test_a_change_without_matching_policy_is_applied_at_once(price_list, sales, 
     assert prices(price_list) == [("HAT", D(10), D("12.50")), ("SHIRT", D(1), D("19.00"))]
     applied = AuditEntry.objects.get(action="masterdata.pricelist.apply")
     assert applied.object_id == str(price_list.pk)
+    assert applied.before is not None
     assert applied.before["items"][0]["unit_price"] == "20.000000"
 
 
@@ -224,7 +241,7 @@ def test_a_cut_above_the_threshold_waits_for_the_sales_manager_then_applies(
     )
     change = pricing.submit_price_change(Actor.of(sales["rep"]), change.pk)
     assert change.state == "submitted"
-    request = services.request_for(PRICE_LIST_CHANGE, change.pk)
+    request = request_of(change)
     assert request.status == "pending"
     assert request.facts == {
         "discount_pct": "15.00",
@@ -235,7 +252,7 @@ def test_a_cut_above_the_threshold_waits_for_the_sales_manager_then_applies(
         "margin_drop_pct": "10.59",
     }
     assert list(request.steps.values_list("approver__username", flat=True)) == ["boss"]
-    assert price_for(product, price_list, D(1), TODAY).unit_price == D("100.00")
+    assert unit_price(product, price_list) == D("100.00")
     with pytest.raises(ConflictError):  # a submitted change cannot be revised meanwhile
         pricing.revise_price_change(
             Actor.of(sales["rep"]), change.pk, [PriceLine(product.pk, D("99"))]
@@ -244,7 +261,7 @@ def test_a_cut_above_the_threshold_waits_for_the_sales_manager_then_applies(
     change.refresh_from_db()
     assert change.state == "applied"
     assert change.applied_at is not None
-    assert price_for(product, price_list, D(1), TODAY).unit_price == D("85.00")
+    assert unit_price(product, price_list) == D("85.00")
 
 
 def test_rejection_returns_the_change_to_draft_and_resubmitting_reevaluates(
@@ -255,22 +272,23 @@ def test_rejection_returns_the_change_to_draft_and_resubmitting_reevaluates(
     rep = Actor.of(sales["rep"])
     change = pricing.propose_price_changes(rep, price_list.pk, [PriceLine(product.pk, D("40"))])
     pricing.submit_price_change(rep, change.pk)
-    first = services.request_for(PRICE_LIST_CHANGE, change.pk)
+    first = request_of(change)
     services.decide(Actor.of(sales["manager"]), first.pk, approve=False, comment="Too deep")
     change.refresh_from_db()
     assert (change.state, change.rejection_comment) == ("draft", "Too deep")
-    assert price_for(product, price_list, D(1), TODAY).unit_price == D("50.00")
+    assert unit_price(product, price_list) == D("50.00")
     # Submitted again unchanged: the policy still matches, a new request waits.
     pricing.submit_price_change(rep, change.pk)
-    second = services.request_for(PRICE_LIST_CHANGE, change.pk)
-    assert second.pk != first.pk and second.status == "pending"
+    second = request_of(change)
+    assert second.pk != first.pk
+    assert second.status == "pending"
     services.decide(Actor.of(sales["manager"]), second.pk, approve=False, comment="Still")
     # Revised to a 6 % cut: no policy matches any more, it is applied at once.
     pricing.revise_price_change(rep, change.pk, [PriceLine(product.pk, D("47.00"))])
     change = pricing.submit_price_change(rep, change.pk)
     assert change.state == "applied"
     assert change.rejection_comment == ""
-    assert price_for(product, price_list, D(1), TODAY).unit_price == D("47.00")
+    assert unit_price(product, price_list) == D("47.00")
     assert ApprovalRequest.objects.filter(document_type=PRICE_LIST_CHANGE).count() == 2
 
 
@@ -298,12 +316,12 @@ def test_an_approved_change_against_a_moved_price_is_refused_whole(price_list, s
     )
     pricing.submit_price_change(Actor.of(sales["rep"]), change.pk)
     PriceListItem.objects.filter(pk=drill_item.pk).update(unit_price=D("90.00"))
-    request = services.request_for(PRICE_LIST_CHANGE, change.pk)
+    request = request_of(change)
     with pytest.raises(ConflictError, match="changed since"):
         services.decide(Actor.of(sales["manager"]), request.pk, approve=True)
     change.refresh_from_db()
     assert change.state == "submitted"
-    assert price_for(saw, price_list, D(1), TODAY).unit_price == D("10.00")
+    assert unit_price(saw, price_list) == D("10.00")
 
 
 @pytest.mark.parametrize(
@@ -323,7 +341,7 @@ def test_bad_proposals_name_the_field_and_write_nothing(price_list, sales, line,
     product = factories.product()
     lines = {
         "negative": [PriceLine(product.pk, D("-1"))],
-        "float": [PriceLine(product.pk, 1.5)],  # type: ignore[arg-type]
+        "float": [PriceLine(product.pk, 1.5)],  # type: ignore[arg-type]  # a float is refused
         "precise": [PriceLine(product.pk, D("1.0000001"))],
         "quantity": [PriceLine(product.pk, D(1), min_quantity=D(-2))],
         "dates": [
@@ -333,7 +351,7 @@ def test_bad_proposals_name_the_field_and_write_nothing(price_list, sales, line,
         ],
         "remove-missing": [PriceLine(product.pk, None)],
         "twice": [PriceLine(product.pk, D(1)), PriceLine(product.pk, D(2))],
-    }.get(line, [line])  # type: ignore[arg-type]
+    }.get(line, [line])
     before = written()
     with pytest.raises(DomainError) as refused:
         pricing.propose_price_changes(Actor.of(sales["rep"]), price_list.pk, lines)
