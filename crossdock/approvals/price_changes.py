@@ -39,7 +39,7 @@ registry.register(
         model=PriceListChange,
         fields=FIELDS,
         facts=change_facts,
-        company_id=lambda change: change.price_list.company_id,
+        company_id=lambda change: change.company_id,
         summary=change_summary,
         on_approved=apply_price_change,
         on_rejected=price_change_rejected,

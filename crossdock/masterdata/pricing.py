@@ -236,8 +236,8 @@ def propose_price_changes(
     with transaction.atomic():
         price_list = lock_price_list(price_list_id)
         change = PriceListChange(
-            price_list=price_list, state=PriceChangeState.DRAFT, note=note[:200],
-            requested_by=actor.user,
+            company_id=price_list.company_id, price_list=price_list, state=PriceChangeState.DRAFT,
+            note=note[:200], requested_by=actor.user,
         )  # fmt: skip
         require(actor, change, "add")
         built = _build_lines(price_list, lines, timezone.localdate())
@@ -247,9 +247,7 @@ def propose_price_changes(
         for line in built:
             line.change = change
         PriceListChangeLine.objects.bulk_create(built)
-        audit.record(
-            actor, audit.Change("masterdata.pricechange.create", change, None, _snapshot(change))
-        )
+        audit.record(actor, audit.Change("create", change, None, _snapshot(change)))
         return change
 
 

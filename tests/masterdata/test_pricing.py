@@ -404,3 +404,33 @@ def test_facts_skip_margins_without_a_cost_in_the_list_currency(price_list, sale
     assert facts["lines"] == D(2)
     assert (facts["margin_pct"], facts["margin_drop_pct"]) == (None, None)
     assert facts["category"] is None  # two unrelated categories share no path
+
+
+def test_changes_are_audited_in_their_company_and_a_draft_policy_can_be_simulated(
+    price_list, company_a, sales
+):
+    from crossdock.approvals import selectors
+
+    cut, rise = factories.product(), factories.product()
+    item(price_list, cut, "10.00")
+    item(price_list, rise, "10.00")
+    rep = Actor.of(sales["rep"])
+    deep = pricing.propose_price_changes(rep, price_list.pk, [PriceLine(cut.pk, D("8.00"))])
+    pricing.propose_price_changes(rep, price_list.pk, [PriceLine(rise.pk, D("11.00"))])
+    created = AuditEntry.objects.get(
+        action="create", object_type="masterdata.pricelistchange", object_id=str(deep.pk)
+    )
+    assert created.company_id == company_a.pk
+    draft = PolicyDraft(
+        company_id=company_a.pk,
+        document_type=PRICE_LIST_CHANGE,
+        name="Simulated cuts",
+        condition=BIG_CUT,
+        levels=[LevelDraft(name="Sales manager", rule="role", role="sales-manager")],
+    )
+    result = selectors.simulate(
+        draft, selectors.documents_since(PRICE_LIST_CHANGE, company_a.pk, 30)
+    )
+    assert result.documents == 2
+    assert [m["id"] for m in result.matched] == [deep.pk]
+    assert result.matched[0]["route"] == [{"level": "Sales manager", "approvers": ["boss"]}]

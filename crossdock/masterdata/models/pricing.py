@@ -120,11 +120,10 @@ class PriceListChange(ScopedModel):
 
     ``draft`` → ``submitted`` → ``applied``; a rejection sends it back to
     ``draft`` (with the approver's reason in ``rejection_comment``) for the
-    requester to revise and submit again.
+    requester to revise and submit again. ``company`` is the list's company.
     """
 
-    company_path = "price_list__company"
-
+    company = models.ForeignKey("masterdata.Company", on_delete=models.PROTECT, related_name="+")
     price_list = models.ForeignKey(PriceList, on_delete=models.PROTECT, related_name="changes")
     reference = models.CharField(max_length=40, blank=True)
     state = models.CharField(
