@@ -67,6 +67,7 @@ def test_policies_and_requests(demo, db):
     request = ApprovalRequest.objects.get(document_type="price-list-change")
     assert Decimal("14.9") < Decimal(request.facts["discount_pct"]) < Decimal("15.1")
     assert request.facts["lines"] == "3"
+    assert request.requester is not None
     assert request.requester.username == "sales-rep"
 
 
