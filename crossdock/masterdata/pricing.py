@@ -18,7 +18,7 @@ Applying locks the price list row, checks that every updated or removed item
 still has the price the change was judged on (a change approved against a
 price that has since moved is refused, not half-applied), writes every item in
 one transaction with bulk operations and records one audit entry with the
-lines before and after.
+lines before and after; it publishes ``masterdata.pricelist.updated`` for webhooks.
 
 :func:`change_facts` computes what policies may test: the largest price cut
 in percent, the number of lines, the product category the lines share, the
@@ -37,7 +37,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from crossdock.core import audit
+from crossdock.core import audit, events
 from crossdock.core.context import Actor
 from crossdock.core.errors import ConflictError, DomainError, NotFoundError
 from crossdock.core.fields import PRICE_SCALE, QUANTITY_SCALE
@@ -345,6 +345,15 @@ def apply_price_change(actor: Actor, change: PriceListChange) -> None:
                 {"items": before},
                 {"items": after, "change": change.pk, "removed": removed},
             ),
+        )
+        events.publish(
+            events.RecordChanged(
+                "masterdata.pricelist",
+                str(price_list.pk),
+                "updated",
+                company_id=price_list.company_id,
+                actor_id=actor.user_id,
+            )
         )
 
 

@@ -15,7 +15,7 @@ from crossdock.approvals.models import ApprovalRequest
 from crossdock.approvals.policies import LevelDraft, PolicyDraft
 from crossdock.core.context import Actor
 from crossdock.core.errors import ConflictError, DomainError, PermissionDeniedError
-from crossdock.core.models import AuditEntry
+from crossdock.core.models import AuditEntry, OutboxEvent
 from crossdock.core.roles import Role
 from crossdock.masterdata import pricing
 from crossdock.masterdata.models import (
@@ -229,6 +229,7 @@ def test_a_change_without_matching_policy_is_applied_at_once(price_list, sales, 
     assert applied.object_id == str(price_list.pk)
     assert applied.before is not None
     assert applied.before["items"][0]["unit_price"] == "20.000000"
+    assert OutboxEvent.objects.filter(name="masterdata.pricelist.updated").count() == 1
 
 
 def test_a_cut_above_the_threshold_waits_for_the_sales_manager_then_applies(
@@ -404,6 +405,27 @@ def test_facts_skip_margins_without_a_cost_in_the_list_currency(price_list, sale
     assert facts["lines"] == D(2)
     assert (facts["margin_pct"], facts["margin_drop_pct"]) == (None, None)
     assert facts["category"] is None  # two unrelated categories share no path
+
+
+def test_a_price_below_cost_is_flagged_for_the_approver(price_list, sales):
+    from crossdock.approvals.selectors import risk_flags
+
+    product = factories.product(standard_cost=D("6.00"))
+    item(price_list, product, "10.00")
+    change = pricing.propose_price_changes(
+        Actor.of(sales["rep"]), price_list.pk, [PriceLine(product.pk, D("5.00"))]
+    )
+    facts = pricing.change_facts(change)
+    assert (facts["margin_pct"], facts["margin_drop_pct"]) == (D("-20.00"), D("60.00"))
+    assert risk_flags(audit_ready(facts)) == ["Priced below standard cost"]
+    pricing.revise_price_change(Actor.of(sales["rep"]), change.pk, [PriceLine(product.pk, D(7))])
+    assert risk_flags(audit_ready(pricing.change_facts(change))) == []
+
+
+def audit_ready(facts):
+    from crossdock.core.audit import json_ready
+
+    return json_ready(facts)
 
 
 def test_changes_are_audited_in_their_company_and_a_draft_policy_can_be_simulated(
