@@ -7,5 +7,6 @@ urlpatterns = [
     path("approvals/", include("crossdock.approvals.urls")),
     path("inventory/", include("crossdock.inventory.urls")),
     path("accounting/", include("crossdock.accounting.urls")),
+    path("prices/", include("crossdock.masterdata.price_urls")),
     path("", include("crossdock.web.urls")),
 ]

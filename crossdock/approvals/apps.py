@@ -7,4 +7,7 @@ class ApprovalsConfig(AppConfig):
     verbose_name = "Approvals and governance"
 
     def ready(self) -> None:
-        from crossdock.approvals import documents  # noqa: F401 - registers the document types
+        from crossdock.approvals import (  # noqa: F401 - registers the document types
+            documents,
+            price_changes,
+        )

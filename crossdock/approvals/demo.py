@@ -14,7 +14,10 @@ the people involved, so the audit trail tells the story:
   two existing suppliers (one to an account in the supplier's own country, one
   to an account abroad, which the inbox flags);
 * the purchasing manager has already approved one more high-risk supplier,
-  which now waits for the controller.
+  which now waits for the controller;
+* the controller also activates *Price cuts above 10 %* (the sales manager
+  decides), and the sales rep proposes new prices on NSE's standard price
+  list — one of them 15 % lower — which now wait in the sales manager's inbox.
 
 It refuses nothing on a fresh demo database and does nothing when its policies
 already exist, so calling it twice is harmless.
@@ -23,6 +26,7 @@ already exist, so calling it twice is harmless.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -34,14 +38,26 @@ from crossdock.approvals.policies import LevelDraft, PolicyDraft
 from crossdock.core.context import Actor
 from crossdock.core.models import User
 from crossdock.core.records import create_record
-from crossdock.masterdata.models import Company, Currency, Partner, PartnerBankAccount
+from crossdock.masterdata import pricing
+from crossdock.masterdata.models import (
+    Company,
+    Currency,
+    Partner,
+    PartnerBankAccount,
+    PriceListItem,
+)
 
 ONBOARDING_POLICY = "High-risk vendor onboarding"
 BANK_POLICY = "Vendor bank-detail change"
+PRICE_CUT_POLICY = "Price cuts above 10 %"
+PRICE_CUT = {"field": "discount_pct", "op": ">", "value": "10"}
+PRICE_LIST = "NSE-STD"
+# new price as a share of the current one: a deep cut, a small cut, a rise
+PRICE_MOVES = (Decimal("0.85"), Decimal("0.95"), Decimal("1.03"))
 HIGH_RISK = {"field": "supplier_risk_class", "op": "==", "value": "high"}
 ANY_CHANGE: dict[str, Any] = {"all": []}
 COMPANIES = ("NSE", "NSUK")
-USERNAMES = ("buyer", "purchasing-manager", "controller", "executive")
+USERNAMES = ("buyer", "purchasing-manager", "controller", "executive", "sales-rep")
 SLA_HOURS = 24
 # Valid IBANs (the published examples of each country's format).
 IBANS = {
@@ -94,6 +110,7 @@ def load_approvals_demo() -> ApprovalsDemoResult:
                     comment="Visited their plant in March; quality certificates on file.",
                 )
         _change_bank_details(buyer, companies["NSE"])
+        _propose_price_cut(Actor.of(people["sales-rep"]), companies["NSE"])
         result.pending_requests = ApprovalRequest.objects.filter(status="pending").count()
     return result
 
@@ -123,6 +140,13 @@ def _create_policies(people: dict[str, User], company: Company) -> int:
             name=BANK_POLICY,
             condition=ANY_CHANGE,
             levels=[LevelDraft(name="Controller", rule="role", role="controller")],
+        ),
+        PolicyDraft(
+            company_id=company.pk,
+            document_type=pricing.PRICE_LIST_CHANGE,
+            name=PRICE_CUT_POLICY,
+            condition=PRICE_CUT,
+            levels=[LevelDraft(name="Sales manager", rule="role", role="sales-manager")],
         ),
     )
     for draft in drafts:
@@ -170,6 +194,27 @@ def _change_bank_details(buyer: Actor, company: Company) -> None:
             PartnerBankAccount,
             {"partner": supplier, "iban": iban, "holder": supplier.name[:200]},
         )
+
+
+def _propose_price_cut(rep: Actor, company: Company) -> None:
+    """New prices for three products of the company's standard list, one of them 15 % lower."""
+    items = list(
+        PriceListItem.objects.filter(
+            price_list__company=company, price_list__code=PRICE_LIST, min_quantity=1
+        )
+        .exclude(unit_price=0)
+        .order_by("product__sku")[: len(PRICE_MOVES)]
+    )
+    if len(items) < len(PRICE_MOVES):
+        return
+    lines = [
+        pricing.PriceLine(item.product_id, (item.unit_price * move).quantize(Decimal("0.01")))
+        for item, move in zip(items, PRICE_MOVES, strict=True)
+    ]
+    change = pricing.propose_price_changes(
+        rep, items[0].price_list_id, lines, "Match the spring campaign of our main competitor."
+    )
+    pricing.submit_price_change(rep, change.pk)
 
 
 def _country(supplier: Partner | None) -> str:

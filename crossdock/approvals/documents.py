@@ -4,8 +4,9 @@ Vendor onboarding: a new supplier waits in ``pending`` until its company's
 policy approves it. Vendor bank-detail change: a new bank account stays
 ``pending`` and only becomes the account payments use once approved. Both
 start from the master-data ``RecordChanged`` event, so every entry point (web,
-API, import) is covered. Stock adjustments, price-list changes, purchase
-orders and the rest register here as their domains arrive.
+API, import) is covered. Price-list changes are registered in
+:mod:`crossdock.approvals.price_changes`; stock adjustments, purchase orders and
+the rest register as their domains arrive.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ import statistics
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet
@@ -80,8 +81,9 @@ def colleagues(user: User) -> QuerySet[User]:
 def risk_flags(facts: dict[str, Any]) -> list[str]:
     """What in a request's facts needs a closer look (empty: low risk, fit for bulk approval).
 
-    A high-risk supplier, an off-contract purchase, or a bank account in another
-    country than the supplier's (a classic payment-fraud pattern).
+    A high-risk supplier, an off-contract purchase, a bank account in another
+    country than the supplier's (a classic payment-fraud pattern), or a price
+    below the product's standard cost.
     """
     flags = []
     if facts.get("supplier_risk_class") == "high":
@@ -91,6 +93,9 @@ def risk_flags(facts: dict[str, Any]) -> list[str]:
     iban_country, country = facts.get("iban_country"), facts.get("country")
     if iban_country and country and iban_country != country:
         flags.append(f"Bank account in {iban_country}, supplier in {country}")
+    margin = facts.get("margin_pct")
+    if margin is not None and Decimal(margin) < 0:
+        flags.append("Priced below standard cost")
     return flags
 
 

@@ -139,6 +139,13 @@ class MoneyField(FixedDecimalField):
         super().__init__(*args, scale=scale, **kwargs)
 
 
+class PriceField(FixedDecimalField):
+    """A unit price (6 decimal places, so per-piece prices of cheap items stay exact)."""
+
+    def __init__(self, *args: Any, scale: int = PRICE_SCALE, **kwargs: Any) -> None:
+        super().__init__(*args, scale=scale, **kwargs)
+
+
 class QuantityField(FixedDecimalField):
     """A quantity in a unit of measure (6 decimal places; units round further)."""
 

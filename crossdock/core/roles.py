@@ -183,6 +183,18 @@ for _role in (Role.AUDITOR, Role.EXECUTIVE):
     ROLE_PERMISSIONS[_role] |= _grant(list(_LANDED), (V,))
 ROLE_PERMISSIONS[Role.ADMINISTRATOR] |= _grant(list(_LANDED), ALL)
 
+# Sales price lists: the sales manager keeps the lists; sales reps read them and propose
+# price changes (which the approvals engine governs); finance and the auditors read them.
+_PRICE_LISTS = ("masterdata.pricelist",)
+_PRICE_CHANGES = ("masterdata.pricelistchange",)
+ROLE_PERMISSIONS[Role.SALES_MANAGER] |= _grant([*_PRICE_LISTS, *_PRICE_CHANGES], EDIT)
+ROLE_PERMISSIONS[Role.SALES_REP] |= _grant(list(_PRICE_LISTS), (V,)) | _grant(
+    list(_PRICE_CHANGES), EDIT
+)
+for _role in (Role.CONTROLLER, Role.EXECUTIVE, Role.AUDITOR):
+    ROLE_PERMISSIONS[_role] |= _grant([*_PRICE_LISTS, *_PRICE_CHANGES], (V,))
+ROLE_PERMISSIONS[Role.ADMINISTRATOR] |= _grant([*_PRICE_LISTS, *_PRICE_CHANGES], ALL)
+
 
 def role_allows(role: Role, model_label: str, action: str) -> bool:
     return f"{model_label}:{action}" in ROLE_PERMISSIONS[role]

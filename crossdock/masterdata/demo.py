@@ -8,7 +8,8 @@ subsidiaries (EUR and GBP books), a central distribution centre and five
 regional depots with their standard locations and racking bins, a 63-node
 category tree, the item master (25,000 SKUs at ``seed`` scale), 300 suppliers
 and 2,000 customers with addresses and coordinates, payment terms, a dated
-exchange-rate series and one demo user per role.
+exchange-rate series, one demo user per role and a sales price list per
+operating company (:mod:`crossdock.masterdata.demo_prices`).
 
 The few structural records (companies, warehouses, payment terms, categories,
 users' access) go through the services like any other change. The volume
@@ -62,6 +63,7 @@ from crossdock.masterdata.demo_group import (
     WAREHOUSES,
 )
 from crossdock.masterdata.demo_partners import build_partners
+from crossdock.masterdata.demo_prices import build_price_lists
 from crossdock.masterdata.gtin import check_digit
 from crossdock.masterdata.models import (
     Company,
@@ -193,6 +195,7 @@ class DemoBuilder:
         self.create_partners()
         self.create_exchange_rates()
         self.create_users()
+        self.create_price_lists()
 
     def note(self, name: str, count: int) -> None:
         self.counts[name] = self.counts.get(name, 0) + count
@@ -517,6 +520,10 @@ class DemoBuilder:
         self.note("exchange_rates", len(rates))
 
     # -- people
+
+    def create_price_lists(self) -> None:
+        for name, count in build_price_lists(self.actor, self.companies).items():
+            self.note(name, count)
 
     def create_users(self) -> None:
         password = make_password(DEMO_PASSWORD)  # hashed once; every demo user shares it

@@ -54,6 +54,10 @@ def navigation_for(user: Any) -> list[NavGroup]:
         )
         if entries:
             groups.append(NavGroup(label, entries))
+    if user.is_authenticated and user.has_perm("masterdata.view_pricelist"):
+        groups.append(
+            NavGroup("Sales", (NavEntry("prices", "Price lists", reverse("prices:list")),))
+        )
     groups.extend(_approvals_group(user))
     groups.extend(_warehouse_group(user))
     groups.extend(_finance_group(user))

@@ -207,7 +207,7 @@ def test_the_matrix_covers_every_endpoint(db):
         # tests/approvals/test_api_permissions.py, tests/inventory/test_api.py,
         # tests/inventory/test_counts_api.py, tests/accounting/test_api.py,
         # test_payment_api.py, test_statement_api.py and test_landed_views.py and
-        # test_invoice_api.py have those
+        # test_invoice_api.py and tests/masterdata/test_price_api.py have those
         # endpoints' own matrices.
         if not {
             "Approvals",
@@ -218,6 +218,7 @@ def test_the_matrix_covers_every_endpoint(db):
             "Accounting reports",
             "Landed costs",
             "Invoices and bills",
+            "Price lists",
         }
         & set(op.get("tags", []))
     }

@@ -1,5 +1,7 @@
 """The approvals demo on the small master-data demo: policies, a filled inbox, audit intact."""
 
+from decimal import Decimal
+
 import pytest
 from django.db import transaction
 
@@ -31,12 +33,14 @@ def inbox_of(username):
 
 
 def test_policies_and_requests(demo, db):
-    assert (demo.policies, demo.pending_requests, demo.approved_at_once) == (4, 5, 1)
+    assert (demo.policies, demo.pending_requests, demo.approved_at_once) == (6, 6, 1)
     active = ApprovalPolicy.objects.filter(status="active")
     assert sorted(active.values_list("company__code", "name")) == [
         ("NSE", "High-risk vendor onboarding"),
+        ("NSE", "Price cuts above 10 %"),
         ("NSE", "Vendor bank-detail change"),
         ("NSUK", "High-risk vendor onboarding"),
+        ("NSUK", "Price cuts above 10 %"),
         ("NSUK", "Vendor bank-detail change"),
     ]
     first = active.get(company__code="NSE", name="High-risk vendor onboarding").levels.first()
@@ -58,6 +62,13 @@ def test_policies_and_requests(demo, db):
         for r in ApprovalRequest.objects.filter(document_type="vendor-bank-change").order_by("pk")
     ]
     assert flagged == [False, True]  # an account at home, then one abroad
+    (price_cut,) = inbox_of("sales-manager")
+    assert price_cut.startswith("PRICE/NSE-STD/")
+    request = ApprovalRequest.objects.get(document_type="price-list-change")
+    assert Decimal("14.9") < Decimal(request.facts["discount_pct"]) < Decimal("15.1")
+    assert request.facts["lines"] == "3"
+    assert request.requester is not None
+    assert request.requester.username == "sales-rep"
 
 
 def test_the_story_is_in_the_audit_trail_and_checks_pass(demo, db):

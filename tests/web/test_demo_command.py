@@ -18,6 +18,7 @@ from crossdock.core.models import User
 from crossdock.core.roles import sync_roles
 from crossdock.inventory.demo import ADJUSTMENT_POLICY, ADJUSTMENT_THRESHOLD
 from crossdock.inventory.models import MoveState, Transfer, TransferKind
+from crossdock.masterdata.models import PriceList, PriceListItem
 from crossdock.masterdata.reference import ensure_reference_data
 
 
@@ -42,7 +43,10 @@ def test_counts_cover_every_module(loaded, db):
     counts = loaded["counts"]
     assert counts["products"] == 200
     assert counts["approval_policies"] == ApprovalPolicy.objects.filter(status="active").count()
-    assert counts["approval_policies"] == 8
+    assert counts["approval_policies"] == 10
+    assert counts["price_lists"] == PriceList.objects.count() == 2
+    assert counts["price_list_items"] == PriceListItem.objects.count()
+    assert 100 < counts["price_list_items"] <= 400  # modest: a few hundred prices at most
     assert counts["pending_approvals"] == ApprovalRequest.objects.filter(status="pending").count()
     assert counts["stock_adjustments"] == 2
     assert Transfer.objects.filter(kind=TransferKind.RECEIPT, state=MoveState.DONE).count() > 0

@@ -1,4 +1,4 @@
-"""Master data: companies, sites, units, products, partners, currencies."""
+"""Master data: companies, sites, units, products, partners, currencies, price lists."""
 
 from crossdock.masterdata.models.access import UserAccess
 from crossdock.masterdata.models.currency import Currency, ExchangeRate
@@ -18,6 +18,14 @@ from crossdock.masterdata.models.partner import (
     PartnerBankAccount,
     PaymentTerm,
     SupplierRiskClass,
+)
+from crossdock.masterdata.models.pricing import (
+    PriceChangeAction,
+    PriceChangeState,
+    PriceList,
+    PriceListChange,
+    PriceListChangeLine,
+    PriceListItem,
 )
 from crossdock.masterdata.models.product import (
     CostingMethod,
@@ -43,6 +51,12 @@ __all__ = [
     "PartnerAddress",
     "PartnerBankAccount",
     "PaymentTerm",
+    "PriceChangeAction",
+    "PriceChangeState",
+    "PriceList",
+    "PriceListChange",
+    "PriceListChangeLine",
+    "PriceListItem",
     "Product",
     "ProductBarcode",
     "ProductCategory",
