@@ -227,6 +227,7 @@ def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "allocations": [_settled_by(invoice, a) for a in allocations],
         "credit_notes": list(invoice.credit_notes.order_by("pk")),
         "can_post": can_change and is_draft,
+        "can_cancel": can_change and is_draft,
         "can_edit": can_change and is_draft,
         "can_credit": invoice.state == InvoiceState.POSTED
         and invoice.kind not in CREDIT_KINDS
@@ -245,6 +246,10 @@ def invoice_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             invoice = _invoice(request, pk, "change")
             posted = invoicing.post_invoice(actor, invoice.pk)
             messages.success(request, f"Posted as {posted.number}.")
+        elif action == "cancel":
+            invoice = _invoice(request, pk, "change")
+            invoicing.cancel_invoice(actor, invoice.pk)
+            messages.success(request, f"{invoice} cancelled.")
         elif action == "credit-note":
             invoice = _invoice(request, pk)
             _require(request.user, Invoice, "add")

@@ -210,7 +210,7 @@ class Invoice(ScopedModel):
             ),
             models.CheckConstraint(condition=Q(rate__gt=0), name="invoice_rate_positive"),
             models.CheckConstraint(
-                condition=Q(state="draft") | ~Q(number=""), name="posted_invoice_numbered"
+                condition=~Q(state="posted") | ~Q(number=""), name="posted_invoice_numbered"
             ),
         ]
 
