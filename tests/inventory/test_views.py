@@ -269,9 +269,14 @@ def test_roles_see_only_the_screens_they_may_open(web, company_a, company_b):
     keys = {e.key for g in web.get(url("stock")).context["shell"].navigation for e in g.entries}
     assert {"inventory-transfers", "inventory-stock", "inventory-lots"} <= keys
     assert "inventory-valuation" not in keys
+    # An AP clerk reads the transfers it bills, and nothing else of the warehouse.
     clerk = client_for(factories.user(Role.AP_CLERK, companies=[company_a]))
-    for name in ("transfer_list", "stock", "availability", "lot_list", "valuation"):
+    assert clerk.get(url("transfer_list")).status_code == 200
+    for name in ("stock", "availability", "lot_list", "valuation"):
         assert clerk.get(url(name)).status_code == 403
+    service = client_for(factories.user(Role.CREDIT_CONTROLLER, companies=[company_a]))
+    for name in ("transfer_list", "stock", "availability", "lot_list", "valuation"):
+        assert service.get(url(name)).status_code == 403
     controller = client_for(factories.user(Role.CONTROLLER, companies=[company_a]))
     other = controller.get(url("valuation"), {"company": company_b.pk})
     assert other.context["report"] is None  # not one of the controller's companies
