@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "crossdock.approvals",
     "crossdock.inventory",
     "crossdock.accounting",
+    "crossdock.purchasing",
     "crossdock.api",
     "crossdock.web",
 ]

@@ -196,6 +196,35 @@ for _role in (Role.CONTROLLER, Role.EXECUTIVE, Role.AUDITOR):
 ROLE_PERMISSIONS[Role.ADMINISTRATOR] |= _grant([*_PRICE_LISTS, *_PRICE_CHANGES], ALL)
 
 
+# Purchasing: buyers and the purchasing manager keep the catalogue and the orders; the
+# warehouse reads orders to receive against them; AP clerks and the controller read them
+# and work the bill-match queue; the purchasing manager and the controller keep the
+# tolerances; auditors and executives read everything.
+_CATALOGUE = ("purchasing.supplierproduct",)
+_ORDERS = ("purchasing.purchaseorder",)
+_MATCHES = ("purchasing.billmatch",)
+_PURCHASING_SETTINGS = ("purchasing.purchasingsettings",)
+for _role in (Role.BUYER, Role.PURCHASING_MANAGER):
+    ROLE_PERMISSIONS[_role] |= _grant([*_CATALOGUE, *_ORDERS], EDIT) | _grant(
+        [*_MATCHES, *_PURCHASING_SETTINGS], (V,)
+    )
+ROLE_PERMISSIONS[Role.PURCHASING_MANAGER] |= _grant(list(_PURCHASING_SETTINGS), EDIT)
+for _role in (Role.WAREHOUSE_OPERATOR, Role.WAREHOUSE_MANAGER):
+    ROLE_PERMISSIONS[_role] |= _grant(list(_ORDERS), (V,))
+for _role in (Role.AP_CLERK, Role.CONTROLLER):
+    ROLE_PERMISSIONS[_role] |= _grant(
+        [*_CATALOGUE, *_ORDERS, *_PURCHASING_SETTINGS], (V,)
+    ) | _grant(list(_MATCHES), EDIT)
+ROLE_PERMISSIONS[Role.CONTROLLER] |= _grant(list(_PURCHASING_SETTINGS), EDIT)
+for _role in (Role.AUDITOR, Role.EXECUTIVE):
+    ROLE_PERMISSIONS[_role] |= _grant(
+        [*_CATALOGUE, *_ORDERS, *_MATCHES, *_PURCHASING_SETTINGS], (V,)
+    )
+ROLE_PERMISSIONS[Role.ADMINISTRATOR] |= _grant(
+    [*_CATALOGUE, *_ORDERS, *_MATCHES, *_PURCHASING_SETTINGS], ALL
+)
+
+
 def role_allows(role: Role, model_label: str, action: str) -> bool:
     return f"{model_label}:{action}" in ROLE_PERMISSIONS[role]
 

@@ -453,6 +453,29 @@ def cancel_invoice(actor: Actor, invoice_id: Any) -> Invoice:
         return invoice
 
 
+def set_payment_hold(actor: Actor, invoice_id: Any, hold: bool, reason: str = "") -> Invoice:
+    """Hold a bill from payment runs (or release it), with the reason in the audit trail."""
+    with transaction.atomic():
+        invoice = lock_invoice(invoice_id)
+        require(actor, invoice, "change")
+        if invoice.payment_hold == hold:
+            return invoice
+        before = _snap(invoice)
+        invoice.payment_hold = hold
+        invoice.version += 1
+        invoice.save(update_fields=["payment_hold", "version", "updated_at"])
+        audit.record(
+            actor,
+            audit.Change(
+                "accounting.invoice.hold" if hold else "accounting.invoice.release",
+                invoice,
+                before,
+                {**_snap(invoice), "reason": reason},
+            ),
+        )
+        return invoice
+
+
 def _snap(invoice: Invoice) -> dict[str, Any]:
     data = audit.snapshot(invoice)
     data["lines"] = [

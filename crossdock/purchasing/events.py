@@ -1,0 +1,29 @@
+"""Purchasing's domain events (past tense; webhooks subscribe to them)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from crossdock.core.events import DomainEvent
+
+
+@dataclass(frozen=True)
+class PurchaseOrderChanged(DomainEvent):
+    """An order was created, submitted, approved, sent, confirmed, received, billed, revised
+    or cancelled (``change`` says which; the event is named ``purchasing.order.<change>``)."""
+
+    name = "purchasing.order"
+    order_id: int
+    change: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "name", f"purchasing.order.{self.change}")
+
+
+@dataclass(frozen=True)
+class BillMatched(DomainEvent):
+    """A vendor bill was matched against its order and receipts (``status`` says how)."""
+
+    name = "purchasing.bill.matched"
+    invoice_id: int
+    status: str

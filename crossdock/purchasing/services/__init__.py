@@ -1,0 +1,1 @@
+"""Purchasing services: every change to the catalogue, orders and matches goes through these."""
