@@ -69,13 +69,15 @@ class PurchasingSettings(ScopedModel):
         "masterdata.Company", on_delete=models.CASCADE, related_name="purchasing_settings"
     )
     over_receipt_percent = FixedDecimalField(
-        scale=4, default=0, help_text="How much more than ordered may be received, in %."
+        scale=4, default=Decimal(0), help_text="How much more than ordered may be received, in %."
     )
     price_tolerance_percent = FixedDecimalField(
-        scale=4, default=2, help_text="Bill price above the order price still matched, in %."
+        scale=4,
+        default=Decimal(2),
+        help_text="Bill price above the order price still matched, in %.",
     )
     quantity_tolerance_percent = FixedDecimalField(
-        scale=4, default=0, help_text="Billed above received still matched, in %."
+        scale=4, default=Decimal(0), help_text="Billed above received still matched, in %."
     )
     confirmation_reminder_days = models.PositiveIntegerField(default=3)
 
