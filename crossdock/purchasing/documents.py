@@ -86,15 +86,15 @@ def order_pdf(order: PurchaseOrder, *, compress: bool = True, fonts: Path = DEJA
     return bytes(pdf.output())
 
 
-def email_order(order_id: int) -> None:
-    """E-mail the order with its PDF to the supplier (runs after the sending transaction)."""
+def email_order(order_id: int) -> bool:
+    """E-mail the order with its PDF to the supplier; ``False`` when there is no address."""
     order = (
         PurchaseOrder.objects.select_related("company", "supplier", "warehouse", "currency")
         .filter(pk=order_id)
         .first()
     )
     if order is None or not order.supplier.email:
-        return
+        return False
     message = EmailMessage(
         subject=f"Purchase order {order.reference} from {order.company.name}",
         body=(
@@ -110,3 +110,5 @@ def email_order(order_id: int) -> None:
         message.send()
     except OSError:  # the mail server is down: the order stays sent; it can be re-sent
         logger.warning("could not e-mail purchase order %s", order.reference, exc_info=True)
+        return False
+    return True

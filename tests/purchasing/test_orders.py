@@ -15,6 +15,7 @@ from crossdock.core.models import AuditEntry
 from crossdock.core.roles import Role
 from crossdock.purchasing.models import OrderState, PurchaseOrder, PurchaseOrderLine
 from crossdock.purchasing.services import orders
+from crossdock.purchasing.tasks import email_purchase_order
 from tests import factories
 from tests.purchasing.conftest import make_policy
 
@@ -115,6 +116,8 @@ def test_no_policy_approves_at_once_then_send_and_confirm(
     with django_capture_on_commit_callbacks(execute=True):
         order = orders.send_purchase_order(buying.actor, order.pk)
     assert order.state == OrderState.SENT
+    assert mailoutbox == []  # the worker sends it
+    assert email_purchase_order.call(order.pk) is True
     assert len(mailoutbox) == 1
     assert mailoutbox[0].to == ["orders@supplier.example"]
     assert mailoutbox[0].attachments[0][2] == "application/pdf"

@@ -11,7 +11,7 @@ packs, naming the nearest quantities that would be accepted.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
@@ -199,7 +199,22 @@ def offer_for(
     )
 
 
-def catalogue_price(breaks: Sequence[SupplierPriceBreak], quantity: Decimal) -> Decimal | None:
+def offers_for(
+    company_id: int, supplier_id: int, product_ids: list[int], on: datetime.date
+) -> dict[int, SupplierProduct]:
+    """The supplier's valid entries for many products at once, with their price breaks."""
+    found = (
+        SupplierProduct.objects.filter(
+            company_id=company_id, supplier_id=supplier_id, product_id__in=product_ids, active=True
+        )
+        .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=on))
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
+        .prefetch_related("breaks")
+    )
+    return {offer.product_id: offer for offer in found}
+
+
+def catalogue_price(breaks: Iterable[SupplierPriceBreak], quantity: Decimal) -> Decimal | None:
     """The unit price of the highest break whose minimum is not above ``quantity``."""
     best = None
     for item in breaks:

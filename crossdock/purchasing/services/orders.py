@@ -56,7 +56,7 @@ from crossdock.purchasing.models import (
     PurchaseOrderRevision,
 )
 from crossdock.purchasing.models.orders import EDITABLE_STATES
-from crossdock.purchasing.services.catalogue import catalogue_price, check_pack, offer_for
+from crossdock.purchasing.services.catalogue import catalogue_price, check_pack, offers_for
 from crossdock.purchasing.services.common import exact, refuse
 
 MAX_LINES = 2000
@@ -217,6 +217,7 @@ def _check(draft: OrderDraft, *, keep_received: dict[int, Decimal] | None = None
     products = Product.objects.select_related("base_unit").in_bulk(
         {line.product_id for line in draft.lines}
     )
+    offers = offers_for(company.pk, supplier.pk, list(products), order_date)
     lines: list[PurchaseOrderLine] = []
     for index, given in enumerate(draft.lines):
         where = f"lines[{index}]"
@@ -237,7 +238,7 @@ def _check(draft: OrderDraft, *, keep_received: dict[int, Decimal] | None = None
                 f"{product.base_unit.code} allows {places} decimal places."
             ]
             continue
-        offer = offer_for(company.pk, supplier.pk, product.pk, order_date)
+        offer = offers.get(product.pk)
         if offer is not None:
             breach = check_pack(offer, quantity)
             if breach:
@@ -245,7 +246,7 @@ def _check(draft: OrderDraft, *, keep_received: dict[int, Decimal] | None = None
                 continue
         listed = None
         if offer is not None and offer.currency_id == currency.pk:
-            listed = catalogue_price(list(offer.breaks.all()), quantity)
+            listed = catalogue_price(offer.breaks.all(), quantity)
         price = given.unit_price
         if price is None:
             if listed is None:
@@ -508,8 +509,8 @@ def order_rejected(actor: Actor, order: PurchaseOrder, comment: str) -> None:
 
 
 def send_purchase_order(actor: Actor, order_id: Any) -> PurchaseOrder:
-    """Mark an approved order sent and e-mail it (with its PDF) to the supplier after commit."""
-    from crossdock.purchasing.documents import email_order
+    """Mark an approved order sent; the worker e-mails it (with its PDF) to the supplier."""
+    from crossdock.purchasing.tasks import email_purchase_order
 
     with transaction.atomic():
         order = _visible_order(actor, order_id, "change")
@@ -520,7 +521,8 @@ def send_purchase_order(actor: Actor, order_id: Any) -> PurchaseOrder:
         order.save(update_fields=["state", "sent_at", "updated_at"])
         _changed(actor, order, "send", before, audit.snapshot(order))
         if order.supplier.email:
-            transaction.on_commit(lambda: email_order(order.pk))
+            order_id = order.pk
+            transaction.on_commit(lambda: email_purchase_order.enqueue(order_id))
         return order
 
 
