@@ -43,13 +43,30 @@ def test_counts_cover_every_module(loaded, db):
     counts = loaded["counts"]
     assert counts["products"] == 200
     assert counts["approval_policies"] == ApprovalPolicy.objects.filter(status="active").count()
-    assert counts["approval_policies"] == 10
+    assert counts["approval_policies"] == 12  # with one purchase-order policy per operating company
     assert counts["price_lists"] == PriceList.objects.count() == 2
     assert counts["price_list_items"] == PriceListItem.objects.count()
     assert 100 < counts["price_list_items"] <= 400  # modest: a few hundred prices at most
     assert counts["pending_approvals"] == ApprovalRequest.objects.filter(status="pending").count()
     assert counts["stock_adjustments"] == 2
     assert Transfer.objects.filter(kind=TransferKind.RECEIPT, state=MoveState.DONE).count() > 0
+    assert counts["purchase_orders"] == 8
+    assert counts["catalogue_entries"] == 12
+
+
+def test_purchase_orders_in_every_stage_and_a_bill_in_the_match_queue(loaded, db):
+    from crossdock.purchasing.models import BillMatch, PurchaseOrder
+
+    states = sorted(
+        PurchaseOrder.objects.filter(company__code="NSE").values_list("state", flat=True)
+    )
+    assert states == ["billed", "partial", "received", "to_approve"]
+    waiting = PurchaseOrder.objects.get(company__code="NSE", state="to_approve")
+    manager = User.objects.get(username="purchasing-manager")
+    inbox = [step.request.document_id for step in selectors.decidable_steps(manager)]
+    assert str(waiting.pk) in inbox
+    held = BillMatch.objects.get(company__code="NSE", status="price_variance")
+    assert held.invoice.payment_hold is True
 
 
 def test_large_adjustment_waits_for_the_warehouse_manager_small_one_is_booked(loaded, db):

@@ -3,7 +3,8 @@
 One step per module, in dependency order: master data (companies, warehouses,
 catalogue, partners, users), approval policies with a filled inbox, then stock,
 open warehouse work and governed stock adjustments, then the books: invoices,
-bills, payments, a landed cost and a payment run waiting for approval. ``small`` (a few seconds;
+bills, payments, a landed cost and a payment run waiting for approval; last
+purchasing: a supplier catalogue and orders in every stage. ``small`` (a few seconds;
 ``make run`` and the tests use it) builds the whole structure with 200 SKUs,
 20 suppliers and 50 customers; ``seed`` builds the seed scale of DESIGN.md
 (25,000 SKUs, 300 suppliers, 2,000 customers). The command prints how to sign
@@ -38,6 +39,7 @@ from crossdock.masterdata.demo import (
     DemoResult,
     load_demo,
 )
+from crossdock.purchasing.demo import load_purchasing_demo
 
 
 class Command(BaseCommand):
@@ -102,6 +104,7 @@ def load_everything(scale: str, seed: int) -> DemoResult:
     adjustments = load_adjustments_demo()
     cycle_counts = load_counts_demo()
     books = load_accounting_demo()
+    buying = load_purchasing_demo()
     result.counts.update(
         approval_policies=ApprovalPolicy.objects.filter(status="active").count(),
         pending_approvals=ApprovalRequest.objects.filter(status="pending").count(),
@@ -110,6 +113,7 @@ def load_everything(scale: str, seed: int) -> DemoResult:
         count_sheets=cycle_counts.get("count_sheets", 0),
         invoices_and_bills=Invoice.objects.count(),
         **{k: v for k, v in books.items() if k in ("payments", "payment_runs", "landed_costs")},
+        **buying,
         journal_lines=JournalLine.objects.count(),
     )
     result.seconds = round(time.perf_counter() - started, 3)
