@@ -36,6 +36,7 @@ os.environ["CROSSDOCK_VAR_DIR"] = str(directory)
 os.environ["DATABASE_URL"] = f"sqlite:///{directory / 'bench.sqlite3'}"
 os.environ["DJANGO_SETTINGS_MODULE"] = "crossdock.settings"
 os.environ.setdefault("CROSSDOCK_EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
+os.environ.setdefault("CROSSDOCK_DEBUG", "false")  # production mode: no query log
 
 import django  # noqa: E402
 

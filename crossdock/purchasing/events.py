@@ -27,3 +27,16 @@ class BillMatched(DomainEvent):
     name = "purchasing.bill.matched"
     invoice_id: int
     status: str
+
+
+@dataclass(frozen=True)
+class PurchaseExceptionChanged(DomainEvent):
+    """A purchasing exception was opened or closed (``purchasing.exception.<change>``)."""
+
+    name = "purchasing.exception"
+    exception_id: int
+    kind: str
+    change: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "name", f"purchasing.exception.{self.change}")

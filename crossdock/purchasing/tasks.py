@@ -9,3 +9,12 @@ from crossdock.purchasing.documents import email_order
 def email_purchase_order(order_id: int) -> bool:
     """E-mail a sent order with its PDF to the supplier; ``False`` when there is no address."""
     return email_order(order_id)
+
+
+@task()
+def refresh_purchase_exceptions() -> dict[str, int]:
+    """Open and close purchasing exceptions (unconfirmed, late, short); run it every hour."""
+    from crossdock.purchasing.services.exceptions import refresh_exceptions
+
+    result = refresh_exceptions()
+    return {"opened": result.opened, "closed": result.closed, "open": result.still_open}

@@ -481,10 +481,10 @@ def test_a_second_bill_after_a_landed_cost_still_clears_grni_at_the_receipt_valu
     _product, move, _bill = bill_received_goods(site, "fifo", "5.00", "stock")
     post_landed_cost(SYSTEM, landed(site, [move], "30.00").pk)
     assert ValuationLayer.objects.filter(move=move, quantity=0).count() == 1
-    from crossdock.accounting.services.invoicing import _received_value
+    from crossdock.accounting.services.invoicing import _received_values
 
     bill = JournalEntry.objects.get(source_type="accounting.invoice").invoice
     line = bill.lines.get()
-    assert _received_value(bill, line, site.company) == D("50.00")
+    assert _received_values(bill, [line], site.company) == {line.pk: D("50.00")}
     assert "2100" not in balances(site.company)  # cleared to zero
     assert_audit_clean()

@@ -591,6 +591,7 @@ def _entry_lines(
     drafts: list[LineDraft] = []
     total = ZERO
     taxes: dict[int, list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
+    received_values = _received_values(invoice, lines, company)
     for line in lines:
         value = to_company(line.subtotal, invoice.rate, company)
         total += value
@@ -599,7 +600,7 @@ def _entry_lines(
             "partner_id": invoice.partner_id,
             "product_id": line.product_id,
         }
-        received = _received_value(invoice, line, company) if line.stock_move_id else None
+        received = received_values.get(line.pk)
         if received and value != received:
             # Goods received not invoiced clears at the receipt's value; the rest is variance.
             drafts.append(
@@ -671,21 +672,30 @@ def _foreign(
     )
 
 
-def _received_value(invoice: Invoice, line: InvoiceLine, company: Company) -> Decimal | None:
-    """The receipt's value (company currency) of the billed quantity, from its valuation layer."""
+def _received_values(
+    invoice: Invoice, lines: list[InvoiceLine], company: Company
+) -> dict[int, Decimal]:
+    """Per billed line: the receipt's value (company currency) of the billed quantity, from
+    the valuation layers of the moves the lines refer to (one query for the whole bill)."""
     from crossdock.inventory.models import ValuationLayer
 
-    if invoice.kind not in PAYABLE_KINDS:
-        return None
-    layer = (
-        ValuationLayer.objects.filter(move_id=line.stock_move_id, company_id=company.pk)
+    moves = {line.stock_move_id for line in lines if line.stock_move_id}
+    if invoice.kind not in PAYABLE_KINDS or not moves:
+        return {}
+    layers = {
+        row["move_id"]: (row["quantity"], row["value"])
+        for row in ValuationLayer.objects.filter(move_id__in=moves, company_id=company.pk)
         .exclude(quantity=0)  # value-only layers (landed costs) are not what the supplier billed
         .order_by()
-        .aggregate(quantity=Sum("quantity"), value=Sum("value"))
-    )
-    if not layer["quantity"]:
-        return None
-    return company.base_currency.round(line.quantity * layer["value"] / layer["quantity"])
+        .values("move_id")
+        .annotate(quantity=Sum("quantity"), value=Sum("value"))
+    }
+    values = {}
+    for line in lines:
+        quantity, value = layers.get(line.stock_move_id, (None, None))  # type: ignore[arg-type]
+        if quantity:
+            values[line.pk] = company.base_currency.round(line.quantity * value / quantity)
+    return values
 
 
 def _installments(

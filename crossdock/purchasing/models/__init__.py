@@ -1,4 +1,5 @@
 from crossdock.purchasing.models.catalogue import SupplierPriceBreak, SupplierProduct
+from crossdock.purchasing.models.exceptions import ExceptionKind, PurchaseException
 from crossdock.purchasing.models.matching import BillMatch, MatchStatus
 from crossdock.purchasing.models.orders import (
     OrderState,
@@ -11,8 +12,10 @@ from crossdock.purchasing.models.orders import (
 
 __all__ = [
     "BillMatch",
+    "ExceptionKind",
     "MatchStatus",
     "OrderState",
+    "PurchaseException",
     "PurchaseOrder",
     "PurchaseOrderLine",
     "PurchaseOrderRevision",

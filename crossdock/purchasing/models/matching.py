@@ -48,6 +48,12 @@ class BillMatch(ScopedModel):
         related_name="bill_matches",
     )
     status = models.CharField(max_length=20, choices=MatchStatus.choices)
+    first_status = models.CharField(
+        max_length=20,
+        choices=MatchStatus.choices,
+        default=MatchStatus.MATCHED,
+        help_text="The status of the bill's first match (for the first-time match rate).",
+    )
     reason = models.CharField(max_length=300, blank=True)
     lines = models.JSONField(default=list)
     checked_at = models.DateTimeField(auto_now=True)

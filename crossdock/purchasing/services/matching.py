@@ -301,7 +301,7 @@ def match_bill(actor: Actor, invoice_id: Any) -> BillMatch:
         match = BillMatch.objects.select_for_update().filter(invoice=bill).first()
         before = audit.snapshot(match) if match else None
         if match is None:
-            match = BillMatch(company_id=bill.company_id, invoice=bill)
+            match = BillMatch(company_id=bill.company_id, invoice=bill, first_status=status)
         match.order = order
         match.status = status
         match.reason = reason
