@@ -20,13 +20,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from crossdock.core import audit
 from crossdock.core.context import Actor
 from crossdock.core.errors import refuse_if
-from crossdock.core.fields import PRICE_SCALE, QUANTITY_SCALE
+from crossdock.core.fields import PRICE_SCALE, QUANTITY_SCALE, shifted
 from crossdock.inventory.models import Transfer, TransferKind
 from crossdock.inventory.services import (
     DoneLine,
@@ -140,7 +139,7 @@ def receive_purchase_order(
         )
         for line_id, quantity in arriving.items():
             PurchaseOrderLine.objects.filter(pk=line_id).update(
-                received_quantity=F("received_quantity") + quantity
+                received_quantity=shifted(PurchaseOrderLine, "received_quantity", quantity)
             )
         before = audit.snapshot(order)
         refresh_progress(order)
