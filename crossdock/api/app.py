@@ -23,6 +23,7 @@ from crossdock.approvals.api import router as approvals_router
 from crossdock.inventory import api as inventory_api
 from crossdock.masterdata.api_prices import router as price_lists_router
 from crossdock.masterdata.registry import RECORD_TYPES
+from crossdock.purchasing.api import router as purchasing_router
 
 DESCRIPTION = """\
 The Crossdock REST API.
@@ -65,5 +66,6 @@ api.add_router("/accounting", statements_router)
 api.add_router("", landed_costs_router)
 api.add_router("", invoices_router)
 api.add_router("", price_lists_router)
+api.add_router("", purchasing_router)
 for record_type in RECORD_TYPES:
     api.add_router(f"/{record_type.slug}", build_router(record_type))

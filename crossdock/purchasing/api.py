@@ -1,0 +1,1121 @@
+"""Purchasing endpoints: the supplier catalogue, purchase orders (approval, sending,
+confirmation, receiving, billing, PDF), expected receipts and the AP bill-match queue.
+
+Thin like the other API modules: role permission (403), rows within the user's
+scope (404), references resolved within scope, one service call, the result
+rendered. Receiving also needs ``add_transfer`` (it writes a receipt) and
+billing ``add_invoice`` (it drafts a vendor bill); re-running a match needs
+``change_invoice`` besides ``change_billmatch`` (a match may post the bill).
+The services name a line by the order line (``lines[0].line``,
+``confirmations[0].quantity``); the API renames those to what the client sent
+(``lines[0].line_id``, ``lines[0].quantity``).
+"""
+
+import datetime
+import re
+from collections.abc import Callable
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from ninja import Field, Header, Query, Router, Schema
+
+from crossdock.accounting.models import Invoice
+from crossdock.accounting.models.invoices import InvoiceKind
+from crossdock.api.errors import Problem
+from crossdock.api.http import expected_version, json_response
+from crossdock.api.idempotency import idempotent
+from crossdock.api.pagination import paginate
+from crossdock.api.queries import refuse_unknown_params, require_permission
+from crossdock.api.schemas import Id, InputSchema, QueryId, Text, decimal_type
+from crossdock.core.context import Actor
+from crossdock.core.errors import DomainError, NotFoundError
+from crossdock.core.fields import PRICE_SCALE, QUANTITY_SCALE
+from crossdock.inventory.models import Transfer
+from crossdock.masterdata.models import Company, Warehouse
+from crossdock.purchasing import selectors
+from crossdock.purchasing.documents import order_pdf
+from crossdock.purchasing.models import (
+    BillMatch,
+    MatchStatus,
+    OrderState,
+    PurchaseOrder,
+    SupplierProduct,
+)
+from crossdock.purchasing.services import catalogue, matching, orders, receiving
+
+router = Router(tags=["Purchasing"])
+ERRORS = frozenset({400, 401, 403, 404, 409, 412, 422})
+IDEMPOTENCY_DOC = "Any unique string; a retry with the same key replays the first answer."
+IF_MATCH_DOC = 'The ETag of the version you edited (e.g. "3"); 412 if it changed since.'
+PURCHASE_ORDER = "purchase-order"
+
+if TYPE_CHECKING:
+    Price = Decimal
+    Quantity = Decimal
+else:
+    Price = decimal_type(PRICE_SCALE)
+    Quantity = decimal_type(QUANTITY_SCALE)
+
+# -- schemas ---------------------------------------------------------------------------------
+
+
+class PriceBreakIn(InputSchema):
+    min_quantity: Quantity = Field(Decimal(0), description="The price applies from here on.")
+    unit_price: Price
+
+
+class OfferIn(InputSchema):
+    company: Id
+    supplier: Id
+    product: Id
+    currency: Id | None = Field(None, description="Defaults to the supplier's currency.")
+    breaks: Annotated[list[PriceBreakIn], Field(min_length=1, max_length=100)]
+    supplier_sku: Annotated[Text, Field(max_length=60)] = ""
+    minimum_quantity: Quantity = Field(Decimal(0), description="Minimum order quantity (MOQ).")
+    order_multiple: Quantity = Field(Decimal(1), description="Orders are whole packs of this.")
+    lead_time_days: Annotated[int, Field(strict=True, ge=0, le=3650)] = 7
+    valid_from: datetime.date | None = None
+    valid_to: datetime.date | None = None
+    contract_reference: Annotated[Text, Field(max_length=60)] = ""
+    preference: Annotated[int, Field(strict=True, ge=1, le=32767)] = 1
+    version: Id | None = Field(None, description="The version you edited; 412 if stale.")
+
+
+class OfferPatch(InputSchema):
+    currency: Id | None = None
+    breaks: Annotated[list[PriceBreakIn], Field(min_length=1, max_length=100)] | None = None
+    supplier_sku: Annotated[Text, Field(max_length=60)] | None = None
+    minimum_quantity: Quantity | None = None
+    order_multiple: Quantity | None = None
+    lead_time_days: Annotated[int, Field(strict=True, ge=0, le=3650)] | None = None
+    valid_from: datetime.date | None = None
+    valid_to: datetime.date | None = None
+    contract_reference: Annotated[Text, Field(max_length=60)] | None = None
+    preference: Annotated[int, Field(strict=True, ge=1, le=32767)] | None = None
+    version: Id | None = Field(None, description="The version you edited; 412 if stale.")
+
+
+class BreakOut(Schema):
+    min_quantity: str
+    unit_price: str
+
+
+class OfferOut(Schema):
+    id: int
+    company: int
+    supplier: int
+    product: int
+    sku: str
+    supplier_sku: str
+    currency: str
+    minimum_quantity: str
+    order_multiple: str
+    lead_time_days: int
+    valid_from: datetime.date | None
+    valid_to: datetime.date | None
+    contract_reference: str
+    on_contract: bool
+    preference: int
+    active: bool
+    version: int
+
+
+class OfferDetailOut(OfferOut):
+    breaks: list[BreakOut]
+
+
+class OfferPage(Schema):
+    items: list[OfferOut]
+    next_cursor: str | None
+
+
+class OfferParams(Schema):
+    company: QueryId | None = None
+    supplier: QueryId | None = None
+    product: QueryId | None = None
+    ordering: Literal["id", "-id", "preference", "-preference"] = "id"
+    cursor: Annotated[Text, Field(max_length=1000)] | None = None
+    limit: int = Field(50, ge=1, le=500)
+
+
+class OrderLineIn(InputSchema):
+    product_id: Id
+    quantity: Quantity
+    unit_price: Price | None = Field(None, description="Omitted: the catalogue price.")
+    expected_date: datetime.date | None = None
+    description: Annotated[Text, Field(max_length=200)] = ""
+
+
+class OrderIn(InputSchema):
+    supplier: Id
+    warehouse: Id
+    lines: Annotated[list[OrderLineIn], Field(min_length=1, max_length=orders.MAX_LINES)]
+    order_date: datetime.date | None = None
+    expected_date: datetime.date | None = None
+    currency: Id | None = Field(None, description="Defaults to the supplier's currency.")
+    note: Annotated[Text, Field(max_length=200)] = ""
+
+
+class OrderLinesIn(InputSchema):
+    lines: Annotated[list[OrderLineIn], Field(min_length=1, max_length=orders.MAX_LINES)]
+    expected_date: datetime.date | None = None
+    note: Annotated[Text, Field(max_length=200)] | None = Field(
+        None, description="Kept if omitted."
+    )
+    reason: Annotated[Text, Field(max_length=200)] = ""
+    version: Id | None = Field(None, description="The version you edited; 412 if stale.")
+
+
+class ConfirmLineIn(InputSchema):
+    line_id: Id
+    quantity: Quantity
+    date: datetime.date
+
+
+class ConfirmIn(InputSchema):
+    lines: Annotated[list[ConfirmLineIn], Field(max_length=orders.MAX_LINES)] = Field(
+        default_factory=list, description="Lines not named are confirmed as ordered."
+    )
+
+
+class ReasonIn(InputSchema):
+    reason: Annotated[Text, Field(max_length=200)] = ""
+
+
+class ReceiveLineIn(InputSchema):
+    line_id: Id
+    quantity: Quantity
+    lot_name: Annotated[Text, Field(max_length=60)] = ""
+    expires_on: datetime.date | None = None
+
+
+class ReceiveIn(InputSchema):
+    lines: Annotated[list[ReceiveLineIn], Field(min_length=1, max_length=orders.MAX_LINES)]
+    note: Annotated[Text, Field(max_length=200)] = ""
+
+
+class BillIn(InputSchema):
+    partner_reference: Annotated[Text, Field(min_length=1, max_length=60)]
+    date: datetime.date | None = None
+    prices: dict[int, Price] = Field(
+        default_factory=dict,
+        description="The supplier's unit price per order line id where it differs.",
+    )
+
+
+class NoteIn(InputSchema):
+    note: Annotated[Text, Field(min_length=1, max_length=200)]
+
+
+class OrderLineOut(Schema):
+    id: int
+    sequence: int
+    product: int
+    sku: str
+    description: str
+    quantity: str
+    unit_price: str
+    expected_date: datetime.date
+    confirmed_quantity: str | None
+    confirmed_date: datetime.date | None
+    received_quantity: str
+    billed_quantity: str
+    open_quantity: str
+    off_contract: bool
+    offer: int | None
+
+
+class RevisionOut(Schema):
+    number: int
+    changed_by: int | None
+    changed_at: datetime.datetime
+    reason: str
+    changes: list[dict[str, Any]]
+
+
+class OrderOut(Schema):
+    id: int
+    company: int
+    reference: str
+    supplier: int
+    warehouse: int
+    currency: str
+    rate: str
+    state: str
+    order_date: datetime.date
+    expected_date: datetime.date
+    buyer: int | None
+    revision: int
+    amount: str
+    amount_company: str
+    note: str
+    version: int
+
+
+class OrderDetailOut(OrderOut):
+    rejection_comment: str
+    approval_request: int | None
+    lines: list[OrderLineOut]
+    revisions: list[RevisionOut]
+
+
+class OrderPage(Schema):
+    items: list[OrderOut]
+    next_cursor: str | None
+
+
+ORDERINGS = ("id", "order_date", "expected_date", "reference", "amount_company")
+
+
+class OrderParams(Schema):
+    state: Literal[tuple(OrderState.values)] | None = None  # type: ignore[valid-type]
+    supplier: QueryId | None = None
+    warehouse: QueryId | None = None
+    company: QueryId | None = None
+    ordering: Literal[tuple(o for f in ORDERINGS for o in (f, f"-{f}"))] = "-id"  # type: ignore[valid-type]
+    cursor: Annotated[Text, Field(max_length=1000)] | None = None
+    limit: int = Field(50, ge=1, le=500)
+
+
+class ReceiptOut(Schema):
+    id: int
+    reference: str
+
+
+class ReceivedOut(Schema):
+    receipt: ReceiptOut
+    order: OrderDetailOut
+
+
+class MatchOut(Schema):
+    invoice: int
+    company: int
+    order: int | None
+    status: str
+    reason: str
+    lines: list[dict[str, Any]]
+    checked_at: datetime.datetime
+    resolved_by: int | None
+    resolution_note: str
+    invoice_state: str
+    partner: int
+    partner_reference: str
+    total_amount: str
+    approval_request: int | None
+
+
+class BilledOut(Schema):
+    bill: int
+    state: str
+    status: str
+    match: MatchOut
+
+
+class MatchPage(Schema):
+    items: list[MatchOut]
+    next_cursor: str | None
+
+
+class MatchParams(Schema):
+    status: Literal[(*MatchStatus.values, "all")] | None = Field(  # type: ignore[valid-type]
+        None, description="Omitted: the AP exception queue; `all` or one status: every match."
+    )
+    company: QueryId | None = None
+    order: QueryId | None = None
+    cursor: Annotated[Text, Field(max_length=1000)] | None = None
+    limit: int = Field(50, ge=1, le=500)
+
+
+class ExpectedOut(Schema):
+    order: int
+    reference: str
+    line: int
+    product: int
+    sku: str
+    supplier: int
+    warehouse: int
+    open_quantity: str
+    due: datetime.date
+    late_days: int
+
+
+class ExpectedPage(Schema):
+    items: list[ExpectedOut]
+    next_cursor: str | None
+
+
+class ExpectedParams(Schema):
+    warehouse: QueryId | None = None
+    until: datetime.date | None = None
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+def _actor(request: HttpRequest) -> Actor:
+    return Actor.of(request.user)
+
+
+def _text(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _date(value: datetime.date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _offer(user: Any, pk: int, action: str = "view") -> SupplierProduct:
+    require_permission(user, SupplierProduct, action)
+    found = (
+        SupplierProduct.objects.restrict(user, action)
+        .select_related("currency", "product")
+        .filter(pk=pk)
+        .first()
+    )
+    if found is None:
+        raise NotFoundError(f"No catalogue entry with id {pk}.")
+    return found
+
+
+def _order(user: Any, pk: int, action: str = "view") -> PurchaseOrder:
+    require_permission(user, PurchaseOrder, action)
+    found = (
+        PurchaseOrder.objects.restrict(user, action)
+        .select_related("currency")
+        .filter(pk=pk)
+        .first()
+    )
+    if found is None:
+        raise NotFoundError(f"No purchase order with id {pk}.")
+    return found
+
+
+def _match(user: Any, invoice_id: int, action: str = "view") -> BillMatch:
+    require_permission(user, BillMatch, action)
+    found = (
+        BillMatch.objects.restrict(user, action)
+        .select_related("invoice")
+        .filter(invoice_id=invoice_id)
+        .first()
+    )
+    if found is None:
+        raise NotFoundError(f"No match for bill {invoice_id}.")
+    return found
+
+
+def offer_data(offer: SupplierProduct) -> dict[str, Any]:
+    return {
+        "id": offer.pk, "company": offer.company_id, "supplier": offer.supplier_id,
+        "product": offer.product_id, "sku": offer.product.sku,
+        "supplier_sku": offer.supplier_sku, "currency": offer.currency.code,
+        "minimum_quantity": str(offer.minimum_quantity),
+        "order_multiple": str(offer.order_multiple), "lead_time_days": offer.lead_time_days,
+        "valid_from": _date(offer.valid_from), "valid_to": _date(offer.valid_to),
+        "contract_reference": offer.contract_reference, "on_contract": offer.on_contract,
+        "preference": offer.preference, "active": offer.active, "version": offer.version,
+    }  # fmt: skip
+
+
+def offer_detail(offer: SupplierProduct) -> dict[str, Any]:
+    return {
+        **offer_data(offer),
+        "breaks": [
+            {"min_quantity": str(b.min_quantity), "unit_price": str(b.unit_price)}
+            for b in offer.breaks.order_by("min_quantity")
+        ],
+    }
+
+
+def order_data(order: PurchaseOrder) -> dict[str, Any]:
+    return {
+        "id": order.pk, "company": order.company_id, "reference": order.reference,
+        "supplier": order.supplier_id, "warehouse": order.warehouse_id,
+        "currency": order.currency.code, "rate": str(order.rate), "state": order.state,
+        "order_date": order.order_date.isoformat(),
+        "expected_date": order.expected_date.isoformat(), "buyer": order.buyer_id,
+        "revision": order.revision, "amount": str(order.amount),
+        "amount_company": str(order.amount_company), "note": order.note,
+        "version": order.version,
+    }  # fmt: skip
+
+
+def order_detail(order: PurchaseOrder) -> dict[str, Any]:
+    from crossdock.approvals.services import request_for
+
+    request = request_for(PURCHASE_ORDER, order.pk)
+    lines = order.lines.select_related("product").order_by("sequence", "pk")
+    return {
+        **order_data(order),
+        "rejection_comment": order.rejection_comment,
+        "approval_request": request.pk if request else None,
+        "lines": [
+            {
+                "id": x.pk, "sequence": x.sequence, "product": x.product_id,
+                "sku": x.product.sku, "description": x.description,
+                "quantity": str(x.quantity), "unit_price": str(x.unit_price),
+                "expected_date": x.expected_date.isoformat(),
+                "confirmed_quantity": _text(x.confirmed_quantity),
+                "confirmed_date": _date(x.confirmed_date),
+                "received_quantity": str(x.received_quantity),
+                "billed_quantity": str(x.billed_quantity),
+                "open_quantity": str(x.open_quantity), "off_contract": x.off_contract,
+                "offer": x.offer_id,
+            }
+            for x in lines
+        ],
+        "revisions": [
+            {
+                "number": r.number, "changed_by": r.changed_by_id,
+                "changed_at": r.changed_at.isoformat(), "reason": r.reason, "changes": r.changes,
+            }
+            for r in order.revisions.order_by("number")
+        ],
+    }  # fmt: skip
+
+
+def match_data(match: BillMatch) -> dict[str, Any]:
+    from crossdock.approvals.services import request_for
+
+    request = request_for(matching.BILL_VARIANCE, match.pk)
+    bill = match.invoice
+    return {
+        "invoice": match.invoice_id, "company": match.company_id, "order": match.order_id,
+        "status": match.status, "reason": match.reason, "lines": match.lines,
+        "checked_at": match.checked_at.isoformat(), "resolved_by": match.resolved_by_id,
+        "resolution_note": match.resolution_note, "invoice_state": bill.state,
+        "partner": bill.partner_id, "partner_reference": bill.partner_reference,
+        "total_amount": str(bill.total_amount),
+        "approval_request": request.pk if request else None,
+    }  # fmt: skip
+
+
+def _order_response(user: Any, pk: int, status: int = 200) -> HttpResponse:
+    order = _order(user, pk)
+    return json_response(order_detail(order), status, etag_version=order.version)
+
+
+def _match_response(user: Any, invoice_id: int) -> HttpResponse:
+    match = _match(user, invoice_id)
+    return json_response(match_data(match))
+
+
+_SERVICE_LINE = re.compile(r"^(?:lines|confirmations)\[(\d+)\](?:\.(line|quantity|date))?$")
+
+
+def _client_names(error: DomainError) -> DomainError:
+    """Name the service's line fields as the client sent them (``lines[0].line_id``)."""
+    if not error.fields:
+        return error
+
+    def rename(name: str) -> str:
+        found = _SERVICE_LINE.match(name)
+        if found is None:
+            return name
+        suffix = {"line": ".line_id", None: ""}.get(found[2], f".{found[2]}")
+        return f"lines[{found[1]}]{suffix}"
+
+    fields = {rename(name): messages for name, messages in error.fields.items()}
+    if fields == error.fields:
+        return error
+    first, messages = next(iter(fields.items()))
+    renamed = type(error)(f"{first}: {messages[0]}", fields=fields, code=error.code)
+    return renamed
+
+
+def _run[T](call: Callable[[], T]) -> T:
+    try:
+        return call()
+    except DomainError as error:
+        renamed = _client_names(error)
+        if renamed is error:
+            raise
+        raise renamed from error
+
+
+def _company(user: Any, pk: int) -> Company:
+    company = Company.objects.in_scope_of(user).filter(pk=pk).first()
+    if company is None:
+        raise NotFoundError(f"No company with id {pk}.", fields={"company": ["No such company."]})
+    return company
+
+
+def _warehouse(user: Any, pk: int) -> Warehouse:
+    found = Warehouse.objects.in_scope_of(user).filter(pk=pk).first()
+    if found is None:
+        raise NotFoundError(
+            f"No warehouse with id {pk}.", fields={"warehouse": ["No such warehouse."]}
+        )
+    return found
+
+
+def _order_lines(lines: list[OrderLineIn]) -> list[orders.OrderLineDraft]:
+    return [
+        orders.OrderLineDraft(
+            product_id=x.product_id, quantity=x.quantity, unit_price=x.unit_price,
+            expected_date=x.expected_date, description=x.description,
+        )
+        for x in lines
+    ]  # fmt: skip
+
+
+# -- the supplier catalogue ------------------------------------------------------------------
+
+
+@router.get(
+    "/supplier-products",
+    response={200: OfferPage, ERRORS: Problem},
+    operation_id="list_supplier_products",
+    summary="Catalogue entries: what each supplier sells each company",
+)
+def list_offers(request: HttpRequest, params: Query[OfferParams]) -> HttpResponse:
+    refuse_unknown_params(request, OfferParams.model_fields)
+    require_permission(request.user, SupplierProduct, "view")
+    rows = SupplierProduct.objects.restrict(request.user, "view").select_related(
+        "currency", "product"
+    )
+    for name in ("company", "supplier", "product"):
+        value = getattr(params, name)
+        if value is not None:
+            rows = rows.filter(**{f"{name}_id": value})
+    page = paginate(rows, params.ordering, params.cursor, params.limit)
+    return json_response(
+        {"items": [offer_data(o) for o in page.rows], "next_cursor": page.next_cursor}
+    )
+
+
+@router.post(
+    "/supplier-products",
+    response={201: OfferDetailOut, ERRORS: Problem},
+    operation_id="create_supplier_product",
+    summary="Add a supplier's catalogue entry for a product, with its price breaks",
+    description="MOQ and order multiple are enforced on purchase orders; an entry with a "
+    "contract reference is on contract. One entry per company, supplier and product.",
+)
+@idempotent
+def create_offer(
+    request: HttpRequest,
+    payload: OfferIn,
+    idempotency_key: str | None = Header(
+        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
+    ),
+) -> HttpResponse:
+    require_permission(request.user, SupplierProduct, "add")
+    company = _company(request.user, payload.company)
+    offer = catalogue.save_offer(_actor(request), _offer_draft(company.pk, payload))
+    offer = _offer(request.user, offer.pk)
+    return json_response(offer_detail(offer), 201, etag_version=offer.version)
+
+
+def _offer_draft(company_id: int, payload: OfferIn) -> catalogue.OfferDraft:
+    return catalogue.OfferDraft(
+        company_id=company_id, supplier_id=payload.supplier, product_id=payload.product,
+        currency_id=payload.currency,
+        breaks=[catalogue.PriceBreakDraft(b.min_quantity, b.unit_price) for b in payload.breaks],
+        supplier_sku=payload.supplier_sku, minimum_quantity=payload.minimum_quantity,
+        order_multiple=payload.order_multiple, lead_time_days=payload.lead_time_days,
+        valid_from=payload.valid_from, valid_to=payload.valid_to,
+        contract_reference=payload.contract_reference, preference=payload.preference,
+    )  # fmt: skip
+
+
+@router.get(
+    "/supplier-products/{int:id}",
+    response={200: OfferDetailOut, ERRORS: Problem},
+    operation_id="get_supplier_product",
+    summary="A catalogue entry with its price breaks",
+)
+def get_offer(request: HttpRequest, id: int) -> HttpResponse:
+    offer = _offer(request.user, id)
+    return json_response(offer_detail(offer), etag_version=offer.version)
+
+
+@router.put(
+    "/supplier-products/{int:id}",
+    response={200: OfferDetailOut, ERRORS: Problem},
+    operation_id="replace_supplier_product",
+    summary="Replace a catalogue entry and its price breaks",
+    description="Company, supplier and product cannot change. Send If-Match or version.",
+)
+def replace_offer(
+    request: HttpRequest,
+    id: int,
+    payload: OfferIn,
+    if_match: str | None = Header(None, alias="If-Match", description=IF_MATCH_DOC),
+) -> HttpResponse:
+    offer = _offer(request.user, id, "change")
+    if payload.company != offer.company_id:
+        message = "The company of an entry cannot change; add a new entry."
+        raise DomainError(f"company: {message}", fields={"company": [message]})
+    catalogue.save_offer(
+        _actor(request),
+        _offer_draft(offer.company_id, payload),
+        offer_id=offer.pk,
+        expected_version=expected_version(if_match, payload.version),
+    )
+    offer = _offer(request.user, id)
+    return json_response(offer_detail(offer), etag_version=offer.version)
+
+
+@router.patch(
+    "/supplier-products/{int:id}",
+    response={200: OfferDetailOut, ERRORS: Problem},
+    operation_id="update_supplier_product",
+    summary="Change some fields of a catalogue entry (breaks, when sent, replace all)",
+    description="Only the fields sent change. Send If-Match or version to refuse lost updates.",
+)
+def update_offer(
+    request: HttpRequest,
+    id: int,
+    payload: OfferPatch,
+    if_match: str | None = Header(None, alias="If-Match", description=IF_MATCH_DOC),
+) -> HttpResponse:
+    offer = _offer(request.user, id, "change")
+    sent = payload.model_dump(exclude_unset=True)
+    breaks = (
+        [catalogue.PriceBreakDraft(b.min_quantity, b.unit_price) for b in payload.breaks]
+        if payload.breaks is not None
+        else [
+            catalogue.PriceBreakDraft(b.min_quantity, b.unit_price)
+            for b in offer.breaks.order_by("min_quantity")
+        ]
+    )
+
+    def given(name: str) -> Any:
+        return sent[name] if name in sent else getattr(offer, name)
+
+    draft = catalogue.OfferDraft(
+        company_id=offer.company_id, supplier_id=offer.supplier_id, product_id=offer.product_id,
+        currency_id=sent["currency"] if sent.get("currency") else offer.currency_id,
+        breaks=breaks, supplier_sku=given("supplier_sku") or "",
+        minimum_quantity=given("minimum_quantity"), order_multiple=given("order_multiple"),
+        lead_time_days=given("lead_time_days"), valid_from=given("valid_from"),
+        valid_to=given("valid_to"), contract_reference=given("contract_reference") or "",
+        preference=given("preference"),
+    )  # fmt: skip
+    for name in ("minimum_quantity", "order_multiple", "lead_time_days", "preference"):
+        if getattr(draft, name) is None:
+            raise DomainError(f"{name}: May not be null.", fields={name: ["May not be null."]})
+    catalogue.save_offer(
+        _actor(request),
+        draft,
+        offer_id=offer.pk,
+        expected_version=expected_version(if_match, payload.version),
+    )
+    offer = _offer(request.user, id)
+    return json_response(offer_detail(offer), etag_version=offer.version)
+
+
+# -- purchase orders -------------------------------------------------------------------------
+
+
+@router.get(
+    "/purchase-orders",
+    response={200: OrderPage, ERRORS: Problem},
+    operation_id="list_purchase_orders",
+    summary="Purchase orders, newest first unless ordered otherwise",
+)
+def list_orders(request: HttpRequest, params: Query[OrderParams]) -> HttpResponse:
+    refuse_unknown_params(request, OrderParams.model_fields)
+    require_permission(request.user, PurchaseOrder, "view")
+    rows = PurchaseOrder.objects.restrict(request.user, "view").select_related("currency")
+    if params.state is not None:
+        rows = rows.filter(state=params.state)
+    for name in ("company", "supplier", "warehouse"):
+        value = getattr(params, name)
+        if value is not None:
+            rows = rows.filter(**{f"{name}_id": value})
+    page = paginate(rows, params.ordering, params.cursor, params.limit)
+    return json_response(
+        {"items": [order_data(o) for o in page.rows], "next_cursor": page.next_cursor}
+    )
+
+
+@router.post(
+    "/purchase-orders",
+    response={201: OrderDetailOut, ERRORS: Problem},
+    operation_id="create_purchase_order",
+    summary="Draft a purchase order, every line checked against the supplier catalogue",
+    description="A line without `unit_price` takes the catalogue price break for its "
+    "quantity. A quantity under the MOQ or not whole packs is refused naming the line "
+    "(`lines[0].quantity`) and the nearest acceptable quantities; nothing is written.",
+)
+@idempotent
+def create_order(
+    request: HttpRequest,
+    payload: OrderIn,
+    idempotency_key: str | None = Header(
+        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
+    ),
+) -> HttpResponse:
+    require_permission(request.user, PurchaseOrder, "add")
+    warehouse = _warehouse(request.user, payload.warehouse)
+    draft = orders.OrderDraft(
+        supplier_id=payload.supplier, warehouse_id=warehouse.pk,
+        lines=_order_lines(payload.lines), order_date=payload.order_date,
+        expected_date=payload.expected_date, currency_id=payload.currency, note=payload.note,
+    )  # fmt: skip
+    order = orders.create_purchase_order(_actor(request), draft)
+    return _order_response(request.user, order.pk, 201)
+
+
+@router.get(
+    "/purchase-orders/{int:id}",
+    response={200: OrderDetailOut, ERRORS: Problem},
+    operation_id="get_purchase_order",
+    summary="A purchase order with its lines (ordered, confirmed, received, billed) and revisions",
+)
+def get_order(request: HttpRequest, id: int) -> HttpResponse:
+    return _order_response(request.user, id)
+
+
+@router.put(
+    "/purchase-orders/{int:id}/lines",
+    response={200: OrderDetailOut, ERRORS: Problem},
+    operation_id="revise_purchase_order",
+    summary="Replace the lines of an order (after approval: a new revision, approved again)",
+    description="Allowed while the order is a draft, approved, sent or confirmed; a line "
+    "cannot go below what was received. Send If-Match or version to refuse lost updates.",
+)
+def revise_order(
+    request: HttpRequest,
+    id: int,
+    payload: OrderLinesIn,
+    if_match: str | None = Header(None, alias="If-Match", description=IF_MATCH_DOC),
+) -> HttpResponse:
+    order = _order(request.user, id, "change")
+    draft = orders.OrderDraft(
+        supplier_id=order.supplier_id, warehouse_id=order.warehouse_id,
+        lines=_order_lines(payload.lines), expected_date=payload.expected_date,
+        note=order.note if payload.note is None else payload.note,
+    )  # fmt: skip
+    orders.revise_purchase_order(
+        _actor(request),
+        order.pk,
+        draft,
+        expected_version=expected_version(if_match, payload.version),
+        reason=payload.reason,
+    )
+    return _order_response(request.user, order.pk)
+
+
+def _act(request: HttpRequest, id: int, act: Callable[[Actor, int], Any]) -> HttpResponse:
+    order = _order(request.user, id, "change")
+    act(_actor(request), order.pk)
+    return _order_response(request.user, order.pk)
+
+
+@router.post(
+    "/purchase-orders/{int:id}/submit",
+    response={200: OrderDetailOut, ERRORS: Problem},
+    operation_id="submit_purchase_order",
+    summary="Submit a draft for approval (approved at once when no policy applies)",
+)
+@idempotent
+def submit_order(
+    request: HttpRequest,
+    id: int,
+    idempotency_key: str | None = Header(
+        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
+    ),
+) -> HttpResponse:
+    return _act(request, id, orders.submit_purchase_order)
+
+
+@router.post(
+    "/purchase-orders/{int:id}/send",
+    response={200: OrderDetailOut, ERRORS: Problem},
+    operation_id="send_purchase_order",
+    summary="Mark an approved order sent; it is e-mailed with its PDF to the supplier",
+)
+@idempotent
+def send_order(
+    request: HttpRequest,
+    id: int,
+    idempotency_key: str | None = Header(
+        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
+    ),
+) -> HttpResponse:
+    return _act(request, id, orders.send_purchase_order)
+
+
+@router.post(
+    "/purchase-orders/{int:id}/confirm",
+    response={200: OrderDetailOut, ERRORS: Problem},
+    operation_id="confirm_purchase_order",
+    summary="Record the supplier's confirmation (per line a quantity and a date)",
+)
+@idempotent
+def confirm_order(
+    request: HttpRequest,
+    id: int,
+    payload: ConfirmIn,
+    idempotency_key: str | None = Header(
+        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
+    ),
+) -> HttpResponse:
+    order = _order(request.user, id, "change")
+    answers = [orders.Confirmation(x.line_id, x.quantity, x.date) for x in payload.lines]
+    _run(lambda: orders.confirm_purchase_order(_actor(request), order.pk, answers))
+    return _order_response(request.user, order.pk)
+
+
+@router.post(
+    "/purchase-orders/{int:id}/cancel",
+    response={200: OrderDetailOut, ERRORS: Problem},
+    operation_id="cancel_purchase_order",
+    summary="Cancel an order nothing was received on (a pending approval is withdrawn)",
+)
+@idempotent
+def cancel_order(
+    request: HttpRequest,
+    id: int,
+    payload: ReasonIn,
+    idempotency_key: str | None = Header(
+        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
+    ),
+) -> HttpResponse:
+    order = _order(request.user, id, "change")
+    orders.cancel_purchase_order(_actor(request), order.pk, payload.reason)
+    return _order_response(request.user, order.pk)
+
+
+@router.post(
+    "/purchase-orders/{int:id}/close",
+    response={200: OrderDetailOut, ERRORS: Problem},
+    operation_id="close_purchase_order",
+    summary="Close a (partially) received order: the rest is no longer awaited",
+)
+@idempotent
+def close_order(
+    request: HttpRequest,
+    id: int,
+    payload: ReasonIn,
+    idempotency_key: str | None = Header(
+        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
+    ),
+) -> HttpResponse:
+    order = _order(request.user, id, "change")
+    orders.close_purchase_order(_actor(request), order.pk, payload.reason)
+    return _order_response(request.user, order.pk)
+
+
+@router.post(
+    "/purchase-orders/{int:id}/receive",
+    response={201: ReceivedOut, ERRORS: Problem},
+    operation_id="receive_purchase_order",
+    summary="Receive goods against the order: one processed receipt transfer",
+    description="Per order line a quantity, and for tracked products the lot or serial and "
+    "its expiry. More than the company's over-receipt tolerance is refused naming the line; "
+    "nothing is written. Needs the right to create transfers.",
+)
+@idempotent
+def receive_order(
+    request: HttpRequest,
+    id: int,
+    payload: ReceiveIn,
+    idempotency_key: str | None = Header(
+        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
+    ),
+) -> HttpResponse:
+    order = _order(request.user, id)
+    require_permission(request.user, Transfer, "add")
+    lines = [
+        receiving.ReceiptLine(x.line_id, x.quantity, x.lot_name, x.expires_on)
+        for x in payload.lines
+    ]
+    transfer = _run(
+        lambda: receiving.receive_purchase_order(
+            _actor(request), order.pk, lines, note=payload.note
+        )
+    )
+    order = _order(request.user, order.pk)
+    return json_response(
+        {
+            "receipt": {"id": transfer.pk, "reference": transfer.reference},
+            "order": order_detail(order),
+        },
+        201,
+    )
+
+
+@router.post(
+    "/purchase-orders/{int:id}/bill",
+    response={201: BilledOut, ERRORS: Problem},
+    operation_id="bill_purchase_order",
+    summary="Enter the supplier's bill for what was received and not yet billed, and match it",
+    description="The bill is matched three ways at once: `matched` posts it; any other "
+    "status keeps it a draft on payment hold in the AP exception queue. A bill number the "
+    "supplier already used is a 409. Needs the right to create invoices.",
+)
+@idempotent
+def bill_order(
+    request: HttpRequest,
+    id: int,
+    payload: BillIn,
+    idempotency_key: str | None = Header(
+        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
+    ),
+) -> HttpResponse:
+    order = _order(request.user, id)
+    require_permission(request.user, Invoice, "add")
+    bill = matching.bill_purchase_order(
+        _actor(request),
+        order.pk,
+        payload.partner_reference,
+        date=payload.date,
+        prices=dict(payload.prices),
+    )
+    match = BillMatch.objects.select_related("invoice").get(invoice=bill)
+    return json_response(
+        {"bill": bill.pk, "state": bill.state, "status": match.status, "match": match_data(match)},
+        201,
+    )
+
+
+@router.get(
+    "/purchase-orders/{int:id}/pdf",
+    response={ERRORS: Problem},
+    operation_id="purchase_order_pdf",
+    summary="The order as the supplier receives it, as PDF",
+)
+def get_order_pdf(request: HttpRequest, id: int) -> HttpResponse:
+    order = _order(request.user, id)
+    response = HttpResponse(order_pdf(order), content_type="application/pdf")
+    name = order.reference.replace("/", "-")
+    response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
+    return response
+
+
+@router.get(
+    "/expected-receipts",
+    response={200: ExpectedPage, ERRORS: Problem},
+    operation_id="list_expected_receipts",
+    summary="Order lines still awaited, by due date (the confirmed date first)",
+)
+def list_expected(request: HttpRequest, params: Query[ExpectedParams]) -> HttpResponse:
+    refuse_unknown_params(request, ExpectedParams.model_fields)
+    require_permission(request.user, PurchaseOrder, "view")
+    visible = PurchaseOrder.objects.restrict(request.user, "view")
+    if params.warehouse is not None:
+        visible = visible.filter(warehouse_id=params.warehouse)
+    found = selectors.expected_receipts(visible, today=timezone.localdate(), until=params.until)
+    items = [
+        {
+            "order": r.line.order_id, "reference": r.line.order.reference, "line": r.line.pk,
+            "product": r.line.product_id, "sku": r.line.product.sku,
+            "supplier": r.line.order.supplier_id, "warehouse": r.line.order.warehouse_id,
+            "open_quantity": str(r.open_quantity), "due": r.due.isoformat(),
+            "late_days": r.late_days,
+        }
+        for r in found
+    ]  # fmt: skip
+    return json_response({"items": items, "next_cursor": None})
+
+
+# -- bill matches ----------------------------------------------------------------------------
+
+
+@router.get(
+    "/bill-matches",
+    response={200: MatchPage, ERRORS: Problem},
+    operation_id="list_bill_matches",
+    summary="The AP exception queue (oldest first), or every match with ?status=",
+)
+def list_matches(request: HttpRequest, params: Query[MatchParams]) -> HttpResponse:
+    refuse_unknown_params(request, MatchParams.model_fields)
+    require_permission(request.user, BillMatch, "view")
+    rows: QuerySet[BillMatch] = BillMatch.objects.restrict(request.user, "view")
+    if params.status is None:
+        rows = selectors.match_queue(rows)
+    else:
+        rows = rows.select_related("invoice")
+        if params.status != "all":
+            rows = rows.filter(status=params.status)
+    if params.company is not None:
+        rows = rows.filter(company_id=params.company)
+    if params.order is not None:
+        rows = rows.filter(order_id=params.order)
+    page = paginate(rows, "checked_at", params.cursor, params.limit)
+    return json_response(
+        {"items": [match_data(m) for m in page.rows], "next_cursor": page.next_cursor}
+    )
+
+
+@router.get(
+    "/bill-matches/{int:invoice_id}",
+    response={200: MatchOut, ERRORS: Problem},
+    operation_id="get_bill_match",
+    summary="The latest three-way match of a vendor bill, line by line",
+)
+def get_match(request: HttpRequest, invoice_id: int) -> HttpResponse:
+    return _match_response(request.user, invoice_id)
+
+
+@router.post(
+    "/bill-matches/{int:invoice_id}/match",
+    response={200: MatchOut, ERRORS: Problem},
+    operation_id="match_bill",
+    summary="Match a draft vendor bill again (posted when it matches)",
+)
+@idempotent
+def rematch(
+    request: HttpRequest,
+    invoice_id: int,
+    idempotency_key: str | None = Header(
+        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
+    ),
+) -> HttpResponse:
+    require_permission(request.user, BillMatch, "change")
+    require_permission(request.user, Invoice, "change")
+    bill = (
+        Invoice.objects.restrict(request.user, "change")
+        .filter(pk=invoice_id, kind=InvoiceKind.VENDOR_BILL)
+        .first()
+    )
+    if bill is None:
+        raise NotFoundError(f"No vendor bill with id {invoice_id}.")
+    matching.match_bill(_actor(request), bill.pk)
+    return _match_response(request.user, bill.pk)
+
+
+@router.post(
+    "/bill-matches/{int:invoice_id}/accept",
+    response={200: MatchOut, ERRORS: Problem},
+    operation_id="accept_bill_variance",
+    summary="Ask to accept the bill's variance (through the approval policies, then posted)",
+)
+@idempotent
+def accept(
+    request: HttpRequest,
+    invoice_id: int,
+    payload: NoteIn,
+    idempotency_key: str | None = Header(
+        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
+    ),
+) -> HttpResponse:
+    match = _match(request.user, invoice_id, "change")
+    matching.accept_variance(_actor(request), match.invoice_id, payload.note)
+    return _match_response(request.user, match.invoice_id)
+
+
+@router.post(
+    "/bill-matches/{int:invoice_id}/request-credit",
+    response={200: MatchOut, ERRORS: Problem},
+    operation_id="request_credit_note",
+    summary="Ask the supplier for a credit note; the bill stays held in the queue",
+)
+@idempotent
+def request_credit(
+    request: HttpRequest,
+    invoice_id: int,
+    payload: NoteIn,
+    idempotency_key: str | None = Header(
+        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
+    ),
+) -> HttpResponse:
+    match = _match(request.user, invoice_id, "change")
+    matching.request_credit_note(_actor(request), match.invoice_id, payload.note)
+    return _match_response(request.user, match.invoice_id)

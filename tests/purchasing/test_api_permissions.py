@@ -1,0 +1,258 @@
+"""The permission matrix of the purchasing API: every endpoint of the "Purchasing" tag × every
+role, against what the role table grants (and nothing else).
+
+Each call that changes something gets a fresh document in the state the action needs
+(built as the system), so an allowed role's call succeeds and a refused one is a 403
+before anything is looked at. The rows shared by all cases are built once for the module
+inside a transaction rolled back at its end; each test's own writes are rolled back after it.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.db import transaction
+from django.test import Client, override_settings
+
+from crossdock.core.roles import Role, role_allows
+from crossdock.purchasing.services import matching, orders, receiving
+from tests import factories
+from tests.api.conftest import ApiClient
+from tests.inventory.conftest import SYSTEM
+from tests.purchasing.conftest import Buying
+
+D = Decimal
+ROLES = list(Role)
+OFFER = "purchasing.supplierproduct"
+ORDER = "purchasing.purchaseorder"
+MATCH = "purchasing.billmatch"
+TRANSFER = "inventory.transfer"
+INVOICE = "accounting.invoice"
+
+
+class Matrix:
+    def __init__(self) -> None:
+        company = factories.company("PUX", name="Purchasing matrix")
+        self.buying = Buying(factories.warehouse(company))
+        self.product = factories.product()
+        self.offer = self.buying.offer(self.product, ("0", "5.00"))
+        with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+            users = {role: factories.user(role, companies=[company]) for role in ROLES}
+        self.clients = {role: ApiClient(user) for role, user in users.items()}
+        self.bills = 0
+
+    # documents in the state each action needs, fresh per call
+    def draft(self) -> int:
+        return self.buying.order((self.product, "10", None), actor=SYSTEM).pk
+
+    def approved(self) -> int:
+        return orders.submit_purchase_order(SYSTEM, self.draft()).pk
+
+    def confirmed(self) -> int:
+        return orders.confirm_purchase_order(SYSTEM, self.approved()).pk
+
+    def line(self, order_id: int) -> int:
+        return orders.lock_order(order_id).lines.get().pk
+
+    def received(self) -> int:
+        order_id = self.approved()
+        receiving.receive_purchase_order(
+            SYSTEM, order_id, [receiving.ReceiptLine(self.line(order_id), D(10))]
+        )
+        return order_id
+
+    def held_bill(self) -> int:
+        """A draft vendor bill with a price variance, waiting in the AP queue."""
+        order_id = self.received()
+        self.bills += 1
+        bill = matching.bill_purchase_order(
+            SYSTEM, order_id, f"MX-{self.bills}", prices={self.line(order_id): D("9.00")}
+        )
+        return bill.pk
+
+    def offer_body(self, product: Any = None) -> dict[str, Any]:
+        return {
+            "company": self.buying.company.pk,
+            "supplier": self.buying.supplier.pk,
+            "product": (product or self.product).pk,
+            "breaks": [{"min_quantity": "0", "unit_price": "5.00"}],
+        }
+
+    def order_body(self) -> dict[str, Any]:
+        return {
+            "supplier": self.buying.supplier.pk,
+            "warehouse": self.buying.warehouse.pk,
+            "lines": [{"product_id": self.product.pk, "quantity": "10"}],
+        }
+
+
+def _receive(c: ApiClient, m: Matrix) -> Any:
+    order_id = m.approved()
+    body = {"lines": [{"line_id": m.line(order_id), "quantity": "4", "lot_name": ""}]}
+    return c.post(f"purchase-orders/{order_id}/receive", body)
+
+
+def _bill(c: ApiClient, m: Matrix) -> Any:
+    m.bills += 1
+    return c.post(f"purchase-orders/{m.received()}/bill", {"partner_reference": f"B-{m.bills}"})
+
+
+# name: (method, OpenAPI path, permissions needed, status when allowed, call)
+ENDPOINTS: dict[str, tuple[str, str, list[tuple[str, str]], int, Any]] = {
+    "list-offers": (
+        "get", "/api/v1/supplier-products", [(OFFER, "view")], 200,
+        lambda c, m: c.get("supplier-products"),
+    ),
+    "create-offer": (
+        "post", "/api/v1/supplier-products", [(OFFER, "add")], 201,
+        lambda c, m: c.post("supplier-products", m.offer_body(factories.product())),
+    ),
+    "get-offer": (
+        "get", "/api/v1/supplier-products/{id}", [(OFFER, "view")], 200,
+        lambda c, m: c.get(f"supplier-products/{m.offer.pk}"),
+    ),
+    "replace-offer": (
+        "put", "/api/v1/supplier-products/{id}", [(OFFER, "change")], 200,
+        lambda c, m: c.put(f"supplier-products/{m.offer.pk}", m.offer_body()),
+    ),
+    "update-offer": (
+        "patch", "/api/v1/supplier-products/{id}", [(OFFER, "change")], 200,
+        lambda c, m: c.patch(f"supplier-products/{m.offer.pk}", {"lead_time_days": 9}),
+    ),
+    "list-orders": (
+        "get", "/api/v1/purchase-orders", [(ORDER, "view")], 200,
+        lambda c, m: c.get("purchase-orders"),
+    ),
+    "create-order": (
+        "post", "/api/v1/purchase-orders", [(ORDER, "add")], 201,
+        lambda c, m: c.post("purchase-orders", m.order_body()),
+    ),
+    "get-order": (
+        "get", "/api/v1/purchase-orders/{id}", [(ORDER, "view")], 200,
+        lambda c, m: c.get(f"purchase-orders/{m.draft()}"),
+    ),
+    "revise-order": (
+        "put", "/api/v1/purchase-orders/{id}/lines", [(ORDER, "change")], 200,
+        lambda c, m: c.put(f"purchase-orders/{m.draft()}/lines",
+                           {"lines": [{"product_id": m.product.pk, "quantity": "20"}]}),
+    ),
+    "submit-order": (
+        "post", "/api/v1/purchase-orders/{id}/submit", [(ORDER, "change")], 200,
+        lambda c, m: c.post(f"purchase-orders/{m.draft()}/submit"),
+    ),
+    "send-order": (
+        "post", "/api/v1/purchase-orders/{id}/send", [(ORDER, "change")], 200,
+        lambda c, m: c.post(f"purchase-orders/{m.approved()}/send"),
+    ),
+    "confirm-order": (
+        "post", "/api/v1/purchase-orders/{id}/confirm", [(ORDER, "change")], 200,
+        lambda c, m: c.post(f"purchase-orders/{m.approved()}/confirm", {}),
+    ),
+    "cancel-order": (
+        "post", "/api/v1/purchase-orders/{id}/cancel", [(ORDER, "change")], 200,
+        lambda c, m: c.post(f"purchase-orders/{m.confirmed()}/cancel", {"reason": "x"}),
+    ),
+    "close-order": (
+        "post", "/api/v1/purchase-orders/{id}/close", [(ORDER, "change")], 200,
+        lambda c, m: c.post(f"purchase-orders/{m.received()}/close", {}),
+    ),
+    "receive-order": (
+        "post", "/api/v1/purchase-orders/{id}/receive", [(ORDER, "view"), (TRANSFER, "add")],
+        201, _receive,
+    ),
+    "bill-order": (
+        "post", "/api/v1/purchase-orders/{id}/bill", [(ORDER, "view"), (INVOICE, "add")],
+        201, _bill,
+    ),
+    "order-pdf": (
+        "get", "/api/v1/purchase-orders/{id}/pdf", [(ORDER, "view")], 200,
+        lambda c, m: c.get(f"purchase-orders/{m.draft()}/pdf"),
+    ),
+    "expected-receipts": (
+        "get", "/api/v1/expected-receipts", [(ORDER, "view")], 200,
+        lambda c, m: c.get("expected-receipts"),
+    ),
+    "list-matches": (
+        "get", "/api/v1/bill-matches", [(MATCH, "view")], 200,
+        lambda c, m: c.get("bill-matches"),
+    ),
+    "get-match": (
+        "get", "/api/v1/bill-matches/{invoice_id}", [(MATCH, "view")], 200,
+        lambda c, m: c.get(f"bill-matches/{m.held_bill()}"),
+    ),
+    "rematch": (
+        "post", "/api/v1/bill-matches/{invoice_id}/match", [(MATCH, "change"), (INVOICE, "change")],
+        200, lambda c, m: c.post(f"bill-matches/{m.held_bill()}/match"),
+    ),
+    "accept-variance": (
+        "post", "/api/v1/bill-matches/{invoice_id}/accept", [(MATCH, "change")], 200,
+        lambda c, m: c.post(f"bill-matches/{m.held_bill()}/accept", {"note": "agreed"}),
+    ),
+    "request-credit": (
+        "post", "/api/v1/bill-matches/{invoice_id}/request-credit", [(MATCH, "change")], 200,
+        lambda c, m: c.post(f"bill-matches/{m.held_bill()}/request-credit", {"note": "too much"}),
+    ),
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def matrix(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            from crossdock.masterdata.reference import ensure_reference_data
+
+            ensure_reference_data()
+            yield Matrix()
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
+def permitted(role: Role, endpoint: str) -> bool:
+    return all(role_allows(role, label, action) for label, action in ENDPOINTS[endpoint][2])
+
+
+CASES = [
+    pytest.param(role, endpoint, id=f"{role}-{endpoint}")
+    for role in ROLES
+    for endpoint in ENDPOINTS
+]
+
+
+@pytest.mark.parametrize(("role", "endpoint"), CASES)
+def test_permission_matrix(matrix, db, role, endpoint):
+    _method, _path, _needs, allowed, call = ENDPOINTS[endpoint]
+    response = call(matrix.clients[role], matrix)
+    expected = allowed if permitted(role, endpoint) else 403
+    assert response.status_code == expected, (role, endpoint, response.content[:500])
+    if expected == 403:
+        assert response.json()["code"] == "forbidden"
+
+
+def test_the_matrix_covers_every_purchasing_endpoint(db):
+    document = Client().get("/api/v1/openapi.json").json()
+    ours = {
+        (method, path)
+        for path, operations in document["paths"].items()
+        for method, operation in operations.items()
+        if "Purchasing" in operation.get("tags", [])
+    }
+    assert ours == {(method, path) for method, path, *_ in ENDPOINTS.values()}
+
+
+def test_the_matrix_is_not_all_or_nothing():
+    """The roles that may act differ per action: the matrix checks a real split."""
+    for endpoint in ENDPOINTS:
+        allowed = {role for role in ROLES if permitted(role, endpoint)}
+        assert allowed, endpoint
+        assert allowed != set(ROLES), endpoint
+    assert permitted(Role.WAREHOUSE_OPERATOR, "receive-order")
+    assert not permitted(Role.BUYER, "receive-order")
+    assert permitted(Role.AP_CLERK, "bill-order")
+    assert not permitted(Role.AR_CLERK, "bill-order")
+    assert not permitted(Role.BUYER, "accept-variance")
+    assert not permitted(Role.AUDITOR, "create-order")
