@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.db.models import F, QuerySet
 
+from crossdock.core.fields import FixedDecimalField
 from crossdock.purchasing.models import (
     BillMatch,
     PurchaseOrder,
@@ -21,7 +22,14 @@ from crossdock.purchasing.models.orders import RECEIVABLE_STATES
 def settings_for(company_id: int) -> PurchasingSettings:
     """The company's purchasing settings, or the defaults when none were saved."""
     found = PurchasingSettings.objects.filter(company_id=company_id).first()
-    return found or PurchasingSettings(company_id=company_id)
+    if found is not None:
+        return found
+    defaults = PurchasingSettings(company_id=company_id)
+    # Unsaved, the tolerances hold their int defaults; callers need Decimals (normalize()).
+    for field in PurchasingSettings._meta.concrete_fields:
+        if isinstance(field, FixedDecimalField):
+            setattr(defaults, field.attname, field.to_python(getattr(defaults, field.attname)))
+    return defaults
 
 
 @dataclass(frozen=True)

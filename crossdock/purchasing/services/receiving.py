@@ -20,7 +20,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from crossdock.core import audit
@@ -138,10 +137,13 @@ def receive_purchase_order(
             PurchaseReceiptLine(line_id=item.line_id, move=move, quantity=Decimal(item.quantity))
             for move, item in zip(moves, lines, strict=True)
         )
+        # The lines are locked: add in Python (an F() expression would add the quantity
+        # unscaled to the stored integer of the fixed-decimal field).
         for line_id, quantity in arriving.items():
-            PurchaseOrderLine.objects.filter(pk=line_id).update(
-                received_quantity=F("received_quantity") + quantity
-            )
+            order_lines[line_id].received_quantity += quantity
+        PurchaseOrderLine.objects.bulk_update(
+            [order_lines[line_id] for line_id in arriving], ["received_quantity"]
+        )
         before = audit.snapshot(order)
         refresh_progress(order)
         _changed(
