@@ -8,5 +8,6 @@ urlpatterns = [
     path("inventory/", include("crossdock.inventory.urls")),
     path("accounting/", include("crossdock.accounting.urls")),
     path("prices/", include("crossdock.masterdata.price_urls")),
+    path("purchasing/", include("crossdock.purchasing.urls")),
     path("", include("crossdock.web.urls")),
 ]

@@ -59,6 +59,7 @@ def navigation_for(user: Any) -> list[NavGroup]:
             NavGroup("Sales", (NavEntry("prices", "Price lists", reverse("prices:list")),))
         )
     groups.extend(_approvals_group(user))
+    groups.extend(_purchasing_group(user))
     groups.extend(_warehouse_group(user))
     groups.extend(_finance_group(user))
     if user.is_authenticated and user.has_perm(AUDIT_PERMISSION):
@@ -90,6 +91,32 @@ def _approvals_group(user: Any) -> list[NavGroup]:
             NavEntry("approvals-metrics", "Metrics", reverse("approvals:metrics")),
         ]
     return [NavGroup("Approvals", tuple(entries))]
+
+
+# key, label, URL name, permission: the screens of crossdock.purchasing
+PURCHASING_PAGES = (
+    ("purchasing-orders", "Purchase orders", "purchasing:order_list",
+     "purchasing.view_purchaseorder"),
+    ("purchasing-new", "New order", "purchasing:order_create", "purchasing.add_purchaseorder"),
+    ("purchasing-receipts", "Expected receipts", "purchasing:receipts",
+     "purchasing.view_purchaseorder"),
+    ("purchasing-catalogue", "Supplier catalogue", "purchasing:catalogue",
+     "purchasing.view_supplierproduct"),
+    ("purchasing-matches", "Bill match queue", "purchasing:match_queue",
+     "purchasing.view_billmatch"),
+)  # fmt: skip
+
+
+def _purchasing_group(user: Any) -> list[NavGroup]:
+    """Purchasing, for whoever may view purchase orders: orders, receipts, catalogue, matches."""
+    if not user.is_authenticated or not user.has_perm("purchasing.view_purchaseorder"):
+        return []
+    entries = tuple(
+        NavEntry(key, label, reverse(url_name))
+        for key, label, url_name, permission in PURCHASING_PAGES
+        if user.has_perm(permission)
+    )
+    return [NavGroup("Purchasing", entries)]
 
 
 # key, label, URL name, permission: the warehouse screens of crossdock.inventory

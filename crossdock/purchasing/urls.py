@@ -1,0 +1,24 @@
+"""Purchasing screens under ``/purchasing/``."""
+
+from django.urls import path
+
+from crossdock.purchasing import views
+
+app_name = "purchasing"
+urlpatterns = [
+    path("", views.order_list, name="order_list"),
+    path("orders/new/", views.order_create, name="order_create"),
+    path("orders/<int:pk>/", views.order_detail, name="order_detail"),
+    path("orders/<int:pk>/edit/", views.order_edit, name="order_edit"),
+    path("orders/<int:pk>/pdf/", views.order_pdf_download, name="order_pdf"),
+    path("orders/<int:pk>/confirm/", views.order_confirm, name="order_confirm"),
+    path("orders/<int:pk>/receive/", views.order_receive, name="order_receive"),
+    path("orders/<int:pk>/bill/", views.order_bill, name="order_bill"),
+    path("orders/<int:pk>/<slug:action>/", views.order_action, name="order_action"),
+    path("receipts/", views.expected_receipts, name="receipts"),
+    path("catalogue/", views.catalogue_list, name="catalogue"),
+    path("catalogue/new/", views.offer_create, name="offer_create"),
+    path("catalogue/<int:pk>/", views.offer_edit, name="offer_edit"),
+    path("matches/", views.match_queue, name="match_queue"),
+    path("matches/<int:invoice_id>/<slug:action>/", views.match_action, name="match_action"),
+]
