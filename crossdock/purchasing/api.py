@@ -20,13 +20,15 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from ninja import Field, Header, Query, Router, Schema
+from ninja import Field, File, Header, Query, Router, Schema
+from ninja.files import UploadedFile
 
 from crossdock.accounting.models import Invoice
 from crossdock.accounting.models.invoices import InvoiceKind
 from crossdock.api.errors import Problem
 from crossdock.api.http import expected_version, json_response
 from crossdock.api.idempotency import idempotent
+from crossdock.api.imports import MAX_UPLOAD_BYTES
 from crossdock.api.pagination import paginate
 from crossdock.api.queries import refuse_unknown_params, require_permission
 from crossdock.api.schemas import Id, InputSchema, QueryId, Text, decimal_type
@@ -45,6 +47,7 @@ from crossdock.purchasing.models import (
     SupplierProduct,
 )
 from crossdock.purchasing.services import catalogue, matching, orders, receiving
+from crossdock.purchasing.services.catalogue_import import import_catalogue
 
 router = Router(tags=["Purchasing"])
 ERRORS = frozenset({400, 401, 403, 404, 409, 412, 422})
@@ -1119,3 +1122,75 @@ def request_credit(
     match = _match(request.user, invoice_id, "change")
     matching.request_credit_note(_actor(request), match.invoice_id, payload.note)
     return _match_response(request.user, match.invoice_id)
+
+
+# -- importing the catalogue ------------------------------------------------------------------
+
+
+class CatalogueRowError(Schema):
+    row: int
+    field: str
+    message: str
+
+
+class CatalogueImportOut(Schema):
+    ok: bool
+    dry_run: bool
+    rows: int
+    created: int
+    updated: int
+    errors: list[CatalogueRowError]
+
+
+@router.post(
+    "/supplier-products/import",
+    response={200: CatalogueImportOut, ERRORS: Problem},
+    operation_id="import_supplier_products",
+    summary="Import catalogue entries of one company from CSV or XLSX (all rows or none)",
+    description="One row per price break: supplier (code), product (SKU), unit_price, and "
+    "optionally min_quantity, supplier_sku, currency, moq, order_multiple, lead_time_days, "
+    "valid_from, valid_to, contract_reference, preference. ?dry_run=true only validates; "
+    "row errors answer 422 with every row's problems.",
+)
+@idempotent
+def import_offers(
+    request: HttpRequest,
+    company: Query[int],
+    file: File[UploadedFile],
+    dry_run: Query[bool] = False,
+    idempotency_key: str | None = Header(
+        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
+    ),
+) -> HttpResponse:
+    require_permission(request.user, SupplierProduct, "add")
+    require_permission(request.user, SupplierProduct, "change")
+    scope = _company(request.user, company)
+    filename = file.name or "upload"
+    if not filename.lower().endswith((".csv", ".xlsx")):
+        raise DomainError(
+            "file: upload a .csv or .xlsx file.", fields={"file": ["Not a CSV or XLSX file."]}
+        )
+    if file.size is not None and file.size > MAX_UPLOAD_BYTES:
+        raise DomainError(
+            "file: the file is larger than 20 MB.", fields={"file": ["Larger than 20 MB."]}
+        )
+    result = import_catalogue(_actor(request), scope.pk, filename, file.read(), dry_run=dry_run)
+    errors = [{"row": e.row, "field": e.field, "message": e.message} for e in result.errors]
+    body = {
+        "ok": result.ok,
+        "dry_run": dry_run,
+        "rows": result.rows,
+        "created": result.created,
+        "updated": result.updated,
+        "errors": errors,
+    }
+    if result.ok:
+        return json_response(body)
+    fields: dict[str, list[str]] = {}
+    for error in errors:
+        key = f"rows[{error['row']}]" + (f".{error['field']}" if error["field"] else "")
+        fields.setdefault(key, []).append(str(error["message"]))
+    first = errors[0]
+    raise DomainError(
+        f"Nothing was imported: row {first['row']}: {first['message']}", fields=fields
+    )

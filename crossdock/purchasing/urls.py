@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from crossdock.purchasing import views
+from crossdock.purchasing import import_views, views
 
 app_name = "purchasing"
 urlpatterns = [
@@ -18,6 +18,7 @@ urlpatterns = [
     path("receipts/", views.expected_receipts, name="receipts"),
     path("catalogue/", views.catalogue_list, name="catalogue"),
     path("catalogue/new/", views.offer_create, name="offer_create"),
+    path("catalogue/import/", import_views.catalogue_import, name="catalogue_import"),
     path("catalogue/<int:pk>/", views.offer_edit, name="offer_edit"),
     path("matches/", views.match_queue, name="match_queue"),
     path("matches/<int:invoice_id>/<slug:action>/", views.match_action, name="match_action"),

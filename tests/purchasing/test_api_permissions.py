@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client, override_settings
 
@@ -99,6 +100,15 @@ def _bill(c: ApiClient, m: Matrix) -> Any:
     return c.post(f"purchase-orders/{m.received()}/bill", {"partner_reference": f"B-{m.bills}"})
 
 
+def _import(c: ApiClient, m: Matrix) -> Any:
+    upload = SimpleUploadedFile(
+        "catalogue.csv",
+        f"supplier,product,unit_price\n{m.buying.supplier.code},{m.product.sku},5.10\n".encode(),
+    )
+    url = c.url(f"supplier-products/import?company={m.buying.company.pk}&dry_run=true")
+    return c.client.post(url, {"file": upload})
+
+
 # name: (method, OpenAPI path, permissions needed, status when allowed, call)
 ENDPOINTS: dict[str, tuple[str, str, list[tuple[str, str]], int, Any]] = {
     "list-offers": (
@@ -120,6 +130,10 @@ ENDPOINTS: dict[str, tuple[str, str, list[tuple[str, str]], int, Any]] = {
     "update-offer": (
         "patch", "/api/v1/supplier-products/{id}", [(OFFER, "change")], 200,
         lambda c, m: c.patch(f"supplier-products/{m.offer.pk}", {"lead_time_days": 9}),
+    ),
+    "import-offers": (
+        "post", "/api/v1/supplier-products/import", [(OFFER, "add"), (OFFER, "change")], 200,
+        lambda c, m: _import(c, m),
     ),
     "list-orders": (
         "get", "/api/v1/purchase-orders", [(ORDER, "view")], 200,
