@@ -304,7 +304,7 @@ def test_bad_drafts_are_refused_naming_the_field_and_write_nothing(site, warehou
     elif case == "sub-cent":
         amount = "1.005"
     elif case == "method":
-        extra = {"split_method": "by_weight"}
+        extra = {"split_method": "by_colour"}
     elif case == "description":
         extra = {"description": "  "}
     elif case == "bill":
@@ -488,3 +488,58 @@ def test_a_second_bill_after_a_landed_cost_still_clears_grni_at_the_receipt_valu
     assert _received_values(bill, [line], site.company) == {line.pk: D("50.00")}
     assert "2100" not in balances(site.company)  # cleared to zero
     assert_audit_clean()
+
+
+def test_split_by_weight_after_part_was_sold(site):
+    """Apples 10 × 2 kg = 20 kg, pears 20 × 0.5 kg = 10 kg: 30.00 splits 20.00 / 10.00.
+    4 of the 10 apples were sold before the charge: 12.00 to stock, 8.00 to COGS."""
+    apples = factories.product(costing_method="fifo", weight_kg=D("2"))
+    pears = factories.product(costing_method="fifo", weight_kg=D("0.5"))
+    apple_move = site.receive(apples, "10", cost="1.00").moves.get()
+    pear_move = site.receive(pears, "20", cost="1.00").moves.get()
+    deliver(site, apples, "4")
+    posted = post_landed_cost(
+        SYSTEM, landed(site, [apple_move, pear_move], "30.00", "by_weight").pk
+    )
+    assert list(posted.lines.order_by("move_id").values_list("allocated", "on_hand", "sold")) == [
+        (D("20.00"), D("12.00"), D("8.00")),
+        (D("10.00"), D("10.00"), D("0.00")),
+    ]
+    assert lines_of(posted.entry_id) == sorted(
+        [
+            ("1200", D("12.00"), D(0), apples.pk),
+            ("1200", D("10.00"), D(0), pears.pk),
+            ("2150", D(0), D("30.00"), None),
+            ("5000", D("8.00"), D(0), apples.pk),
+        ]
+    )
+    assert_audit_clean()
+
+
+def test_split_by_volume(site):
+    """Boxes 10 × 0.01 m³ = 0.1 m³, drums 20 × 0.02 m³ = 0.4 m³: 30.00 splits 6.00 / 24.00."""
+    boxes = factories.product(costing_method="average", volume_m3=D("0.01"))
+    drums = factories.product(costing_method="fifo", volume_m3=D("0.02"))
+    box_move = site.receive(boxes, "10", cost="3.00").moves.get()
+    drum_move = site.receive(drums, "20", cost="3.00").moves.get()
+    posted = post_landed_cost(SYSTEM, landed(site, [box_move, drum_move], "30.00", "by_volume").pk)
+    assert list(posted.lines.order_by("move_id").values_list("allocated", flat=True)) == [
+        D("6.00"),
+        D("24.00"),
+    ]
+    assert_audit_clean()
+
+
+def test_split_by_weight_needs_every_product_weighed(site):
+    weighed = factories.product(costing_method="fifo", weight_kg=D("1"))
+    unweighed = factories.product(costing_method="fifo", sku="NO-WEIGHT")
+    moves = [
+        site.receive(weighed, "1", cost="1.00").moves.get(),
+        site.receive(unweighed, "1", cost="1.00").moves.get(),
+    ]
+    draft = landed(site, moves, "5.00", "by_weight")
+    with pytest.raises(DomainError) as refused:
+        post_landed_cost(SYSTEM, draft.pk)
+    assert "split_method" in refused.value.fields
+    assert "NO-WEIGHT" in refused.value.message
+    assert LandedCost.objects.get(pk=draft.pk).state == LandedCostState.DRAFT

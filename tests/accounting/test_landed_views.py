@@ -98,7 +98,7 @@ def test_draft_post_and_read_a_landed_cost(api, warehouse_a):
     [
         ({"amount": "0"}, "amount"),
         ({"amount": "-5.00"}, "amount"),
-        ({"split_method": "by_weight"}, "split_method"),
+        ({"split_method": "by_colour"}, "split_method"),
         ({"moves": [999_999]}, "moves"),
         ({"transfers": ["IN/NOPE"]}, "transfers"),
         ({"description": ""}, "description"),

@@ -32,6 +32,8 @@ class SplitMethod(models.TextChoices):
 
     BY_VALUE = "by_value", "By value received"
     BY_QUANTITY = "by_quantity", "By quantity received"
+    BY_WEIGHT = "by_weight", "By weight received (product weight × quantity)"
+    BY_VOLUME = "by_volume", "By volume received (product volume × quantity)"
     EQUALLY = "equally", "Equally per receipt"
 
 

@@ -290,10 +290,39 @@ def _weights(landed: LandedCost, move_ids: list[int]) -> list[Decimal]:
         company_id=landed.company_id, move_id__in=move_ids, quantity__gt=0
     ).values_list("move_id", "quantity", "value"):
         received.setdefault(move_id, (quantity, value))
+    if landed.split_method in (SplitMethod.BY_WEIGHT, SplitMethod.BY_VOLUME):
+        return _physical_weights(landed, move_ids, received)
     column = 0 if landed.split_method == SplitMethod.BY_QUANTITY else 1
     weights = [received.get(move_id, (ZERO, ZERO))[column] for move_id in move_ids]
     if sum(weights, ZERO) <= 0:
         message = "The receipts were received at no value; split by quantity or equally."
+        raise DomainError(f"split_method: {message}", fields={"split_method": [message]})
+    return weights
+
+
+def _physical_weights(
+    landed: LandedCost, move_ids: list[int], received: dict[int, tuple[Decimal, Decimal]]
+) -> list[Decimal]:
+    """Quantity received × the product's weight (kg) or volume (m³), per receipt move."""
+    from crossdock.inventory.models import StockMove
+
+    by_weight = landed.split_method == SplitMethod.BY_WEIGHT
+    measure = "product__weight_kg" if by_weight else "product__volume_m3"
+    per_unit = dict(
+        StockMove.objects.filter(pk__in=move_ids).values_list("pk", measure)
+    )
+    missing = sorted(
+        StockMove.objects.filter(pk__in=[m for m in move_ids if per_unit.get(m) is None])
+        .values_list("product__sku", flat=True)
+        .distinct()
+    )
+    if missing:
+        what = "weight" if by_weight else "volume"
+        message = f"No {what} is recorded for {', '.join(missing)}; record it or split otherwise."
+        raise DomainError(f"split_method: {message}", fields={"split_method": [message]})
+    weights = [received.get(m, (ZERO, ZERO))[0] * per_unit[m] for m in move_ids]
+    if sum(weights, ZERO) <= 0:
+        message = "The receipts weigh nothing; split by quantity or equally."
         raise DomainError(f"split_method: {message}", fields={"split_method": [message]})
     return weights
 
