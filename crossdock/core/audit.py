@@ -10,6 +10,13 @@ one. Because the head is locked, two concurrent writers can never produce the
 same sequence or fork the chain; on SQLite the immediate write transaction
 gives the same guarantee.
 
+The head is one row that nearly every transaction writes, held until commit:
+take it **last**. A service records its entries after it has locked every
+other row it needs (quants, valuation layers, cost pools, journal counters);
+one that must call a locking helper after an auditing one defers that entry
+(``reserve_moves(..., audited=False)`` in a transfer's validation). Otherwise
+two transactions each holding what the other waits for deadlock on PostgreSQL.
+
 :func:`verify_chain` walks the entries in sequence order and recomputes each
 hash. A changed entry fails its own hash; a deleted entry leaves a gap in the
 sequence and breaks the next entry's link; entries cut from the end no longer

@@ -57,11 +57,6 @@ def test_the_same_landed_cost_posted_twice_posts_once(site):
     assert run_checks()[1] == []
 
 
-@pytest.mark.xfail(
-    reason="PostgreSQL can detect a deadlock when the delivery reserves (audit chain) before "
-    "valuing while the landed cost holds the receipt's layer; lock order still to align",
-    strict=False,
-)
 @pytest.mark.parametrize("method", ["fifo", "average"])
 def test_a_landed_cost_racing_a_delivery_leaves_the_same_stock_value(site, method):
     """Whichever goes first, the 6 left are worth 48.00 and COGS takes 32.00."""

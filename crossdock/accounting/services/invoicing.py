@@ -202,7 +202,11 @@ def plan_installments(
 
 
 def lock_invoice(invoice_id: Any) -> Invoice:
-    invoice = Invoice.objects.select_for_update().filter(pk=invoice_id).first()
+    # Its row only: the default ordering joins the company, whose row a bare FOR UPDATE
+    # would lock too (see lock_landed_cost).
+    invoice = (
+        Invoice.objects.select_for_update(of=("self",)).filter(pk=invoice_id).order_by("pk").first()
+    )
     if invoice is None:
         raise NotFoundError(f"No invoice with id {invoice_id}.")
     return invoice

@@ -26,6 +26,14 @@ move of receipt transfers. :func:`post_landed_cost` then
 
 The vendor bill that charged the cost books it to landed-cost clearing; the
 posted landed cost clears it.
+
+Posting locks, in order: the landed cost (its row only), the receipts'
+valuation layers and cost pools (by key, in
+:func:`~.revaluation.revalue_receipts`), the stock journal's counter, and last
+the audit chain head — the order a delivery's validation takes them too
+(:mod:`crossdock.inventory.services.validation`), so a landed cost posted while
+the same product is delivered waits instead of deadlocking. Nothing here may
+record an audit entry before the revaluation.
 """
 
 from __future__ import annotations
@@ -92,7 +100,18 @@ class LandedCostInput:
 
 
 def lock_landed_cost(landed_cost_id: Any) -> LandedCost:
-    found = LandedCost.objects.select_for_update().filter(pk=landed_cost_id).first()
+    """The landed cost's row, locked alone.
+
+    The default ordering joins the company; a bare ``FOR UPDATE`` would lock the
+    company's row too and stall every other transaction's foreign-key checks on it
+    at commit (a deadlock with a delivery holding a cost pool).
+    """
+    found = (
+        LandedCost.objects.select_for_update(of=("self",))
+        .filter(pk=landed_cost_id)
+        .order_by("pk")
+        .first()
+    )
     if found is None:
         raise NotFoundError(f"No landed cost with id {landed_cost_id}.")
     return found

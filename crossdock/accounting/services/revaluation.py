@@ -29,8 +29,12 @@ The share still on hand, by the product's costing method:
 The on-hand part is rounded once to the company currency's minor unit and the
 sold part takes the remainder, so the parts add up to the amount exactly.
 
-Rows are locked in the inventory's order (FIFO layers by key, then cost pools
-by key) so a revaluation never deadlocks with a validation. No
+Rows are locked in the order a transfer's validation takes them (see
+:mod:`crossdock.inventory.services.validation`): the receipts' layers by key,
+then cost pools by key, then — in the caller's posting — the journal's number
+counter and, last, the audit chain head. The caller takes no audit entry
+before calling here, so a revaluation and a validation of the same product
+queue at the first layer or pool they share instead of deadlocking. No
 :class:`~crossdock.inventory.events.StockValued` is published: the caller
 posts the entry (stock for the on-hand parts per product, the other side for
 the sold parts) in the same transaction, which keeps the stock accounts equal

@@ -10,6 +10,12 @@ age, taking stock in the order of the move's removal strategy — FIFO (oldest
 receipt first), FEFO (earliest expiry first) or closest location (pick
 sequence) — and records each allocation as a :class:`MoveLine`. Everything is
 written with bulk statements: thousands of moves reserve in one transaction.
+
+A service that reserves on the way to taking more row locks (validating a
+transfer) passes ``audited=False`` and appends the ``inventory.reserve`` entries
+itself (:func:`reservation_changes`) once it holds every other lock: the audit
+chain head is the last lock a transaction takes (see the lock order in
+:mod:`~crossdock.inventory.services.validation`).
 """
 
 from __future__ import annotations
@@ -49,6 +55,7 @@ class ReservationResult:
     assigned: int
     partial: int
     waiting: int
+    transfer_ids: tuple[int, ...] = ()  # the transfers whose moves were served, in key order
 
 
 @dataclass(slots=True)
@@ -120,8 +127,13 @@ _STOCK_FIELDS = (
 )  # fmt: skip
 
 
-def reserve_moves(actor: Actor, move_ids: Iterable[int]) -> ReservationResult:
-    """Reserve as much as is available for each move, highest priority first."""
+def reserve_moves(
+    actor: Actor, move_ids: Iterable[int], *, audited: bool = True
+) -> ReservationResult:
+    """Reserve as much as is available for each move, highest priority first.
+
+    With ``audited=False`` the caller records :func:`reservation_changes` itself.
+    """
     ids = sorted(set(move_ids))
     with transaction.atomic():
         moves: list[_Move] = []
@@ -180,13 +192,20 @@ def reserve_moves(actor: Actor, move_ids: Iterable[int]) -> ReservationResult:
         )
         update_values(Quant, ["reserved"], [(q.reserved, q.pk) for q in touched.values()])
         update_values(StockMove, ["state"], [(m.state, m.pk) for m in moves])
-        _refresh_transfer_states({m.transfer_id for m in moves if m.transfer_id})
-        transfers = Transfer.objects.in_bulk({m.transfer_id for m in moves if m.transfer_id})
-        for transfer_id in sorted(transfers):
-            audit.record(
-                actor, audit.Change("inventory.reserve", transfers[transfer_id], None, None)
-            )
-        return ReservationResult(**counts)
+        transfer_ids = tuple(sorted({m.transfer_id for m in moves if m.transfer_id}))
+        _refresh_transfer_states(set(transfer_ids))
+        if audited:
+            for change in reservation_changes(transfer_ids):
+                audit.record(actor, change)
+        return ReservationResult(**counts, transfer_ids=transfer_ids)
+
+
+def reservation_changes(transfer_ids: Iterable[int]) -> list[audit.Change]:
+    """The ``inventory.reserve`` audit entries for the transfers a reservation served."""
+    transfers = Transfer.objects.in_bulk(set(transfer_ids))
+    return [
+        audit.Change("inventory.reserve", transfers[pk], None, None) for pk in sorted(transfers)
+    ]
 
 
 ZERO = Decimal(0)

@@ -11,6 +11,30 @@ Lines arriving in a warehouse's stock follow its putaway rules
 (:mod:`~crossdock.inventory.services.putaway`); what a step of a multi-step
 receipt or delivery, or a dispatch, has done becomes its next step
 (:mod:`~crossdock.inventory.services.steps`).
+
+Lock order
+----------
+Validating takes its row locks in the order every stock-valuing service
+shares (a landed cost or a vendor bill's price difference,
+:mod:`crossdock.accounting.services.revaluation`, from its own document on):
+
+1. the transfer, then its moves (by key);
+2. quants, by key (reserving what is short, then moving the lines);
+3. valuation rows: open FIFO layers, then average-cost pools, each by key;
+4. the stock journal's number counter (posting the valuation entry);
+5. the audit chain head — always last.
+
+The head is a single row that nearly every transaction writes, so a
+transaction holding it must not wait for any other lock: a delivery that held
+it from reserving while waiting for a layer that a landed cost had locked
+(the landed cost then waiting for the head) was a deadlock on PostgreSQL.
+So the entries of the reservation and the backorder are recorded at the end,
+with the validation's own; the first audit entry written is the valuation
+posting's, after the layers, pools and counter are held. One step still
+follows the head: in a multi-step warehouse, :func:`~.steps.carry_on` opens
+and reserves the next step (its transfer and the quants where the goods just
+landed). On SQLite the immediate write transaction serialises writers and no
+order matters.
 """
 
 from __future__ import annotations
@@ -34,7 +58,11 @@ from crossdock.inventory.events import TransferChanged
 from crossdock.inventory.models import Lot, MoveLine, MoveState, StockMove, Transfer
 from crossdock.inventory.services.putaway import put_away
 from crossdock.inventory.services.quants import lock_quants, save_quants
-from crossdock.inventory.services.reservation import _refresh_transfer_states, reserve_moves
+from crossdock.inventory.services.reservation import (
+    _refresh_transfer_states,
+    reservation_changes,
+    reserve_moves,
+)
 from crossdock.inventory.services.steps import carry_on
 from crossdock.inventory.services.transfers import lock_transfer
 from crossdock.inventory.services.valuation import flows_of, record_layers
@@ -85,19 +113,24 @@ def validate_transfer(
         now = timezone.now()
         outgoing = [m for m in moves if locations[m.source_id].kind in INTERNAL_KINDS]
         short = [m for m in outgoing if m.state != MoveState.ASSIGNED and plan.get(m.pk)]
-        if short:
-            reserve_moves(actor, [m.pk for m in short])
+        reserved = reserve_moves(actor, [m.pk for m in short], audited=False) if short else None
         lines, split = _done_lines(moves, plan, locations, products, now)
         put_away(transfer, lines)
         _apply(lines, locations, products)
         _save_lines(lines, split)
         done_moves = _close_moves(moves, plan, now)
-        _backorder(actor, transfer, moves, plan)
+        backorder_change = _backorder(transfer, moves, plan)
         record_layers(flows_of(done_moves, locations), now, products)
         carry_on(actor, transfer, lines)
         transfer.state = MoveState.DONE
         transfer.done_at = now
         transfer.save(update_fields=["state", "done_at", "updated_at"])
+        # The audit chain head is the last lock (module doc): these entries come after valuing.
+        if reserved is not None:
+            for change in reservation_changes(reserved.transfer_ids):
+                audit.record(actor, change)
+        if backorder_change is not None:
+            audit.record(actor, backorder_change)
         audit.record(
             actor,
             audit.Change(
@@ -432,9 +465,12 @@ def _close_moves(
 
 
 def _backorder(
-    actor: Actor, transfer: Transfer, moves: list[StockMove], plan: dict[int, list[DoneLine]]
-) -> Transfer | None:
-    """Finish the done moves; put what is left into a backorder transfer."""
+    transfer: Transfer, moves: list[StockMove], plan: dict[int, list[DoneLine]]
+) -> audit.Change | None:
+    """Finish the done moves; put what is left into a backorder transfer.
+
+    Returns the backorder's audit entry, for the caller to record last (module doc).
+    """
     now = timezone.now()
     remainders = []
     finished = []
@@ -499,7 +535,4 @@ def _backorder(
         else:
             StockMove.objects.filter(pk=move.pk).update(transfer=backorder)
     _refresh_transfer_states({backorder.pk})  # reserved remainders make it (partly) assigned
-    audit.record(
-        actor, audit.Change("inventory.backorder", backorder, None, audit.snapshot(backorder))
-    )
-    return backorder
+    return audit.Change("inventory.backorder", backorder, None, audit.snapshot(backorder))
