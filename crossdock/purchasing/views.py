@@ -424,11 +424,17 @@ def order_receive(request: HttpRequest, pk: int) -> HttpResponse:
         if line.open_quantity > 0 or request.method == "POST"
     ]
     initial = [{"line": line.pk} for line in lines]
-    formset = pf.ReceiveFormSet(request.POST or None, prefix="lines", initial=initial)
-    note = pf.ReasonForm(request.POST or None)
+    scanning = request.method == "POST" and request.POST.get("action") == "scan"
+    scan_message = ""
+    if scanning:
+        rows_typed, scan_message = _add_scan(request, order, lines)
+        formset = pf.ReceiveFormSet(prefix="lines", initial=rows_typed)
+    else:
+        formset = pf.ReceiveFormSet(request.POST or None, prefix="lines", initial=initial)
+    note = pf.ReasonForm(None if scanning else request.POST or None)
     error_form = pf.ReasonForm({})
     error_form.is_valid()
-    if request.method == "POST" and formset.is_valid() and note.is_valid():
+    if request.method == "POST" and not scanning and formset.is_valid() and note.is_valid():
         rows = pf.filled(formset)
         arriving = [
             receiving.ReceiptLine(
@@ -459,8 +465,75 @@ def order_receive(request: HttpRequest, pk: int) -> HttpResponse:
         "formset": formset,
         "error_form": error_form,
         "receivable": order.state in RECEIVABLE_STATES,
+        "scan_message": scan_message,
+        "note": request.POST.get("reason", "") if scanning else "",
     }
     return render_page(request, "purchasing/order_receive.html", context)
+
+
+def _typed_rows(request: HttpRequest) -> list[dict[str, Any]]:
+    """The receive rows as typed so far (the form is not validated while scanning)."""
+    try:
+        total = min(int(request.POST.get("lines-TOTAL_FORMS", "0")), 2000)
+    except ValueError:
+        total = 0
+    rows = []
+    for index in range(total):
+        value = request.POST.get(f"lines-{index}-line", "")
+        if not value.isdigit():
+            continue
+        rows.append(
+            {
+                "line": int(value),
+                "quantity": request.POST.get(f"lines-{index}-quantity", "").strip(),
+                "lot": request.POST.get(f"lines-{index}-lot", "").strip(),
+                "expires_on": request.POST.get(f"lines-{index}-expires_on", "").strip(),
+            }
+        )
+    return rows
+
+
+def _add_scan(
+    request: HttpRequest, order: PurchaseOrder, lines: list[PurchaseOrderLine]
+) -> tuple[list[dict[str, Any]], str]:
+    """Add one scanned label (GS1-128, DataMatrix, a plain GTIN or a SKU) to the rows:
+    the quantity of its line goes up by the label's count, with its lot and expiry."""
+    from crossdock.inventory.gs1 import read_scan
+    from crossdock.inventory.scanning import match_scan
+
+    rows = _typed_rows(request) or [{"line": line.pk} for line in lines]
+    text = request.POST.get("scan", "").strip()
+    if not text:
+        return rows, "Scan a label first."
+    try:
+        match = match_scan(request.user, read_scan(text))
+    except DomainError as error:
+        return rows, error.message
+    if match.problem or match.product is None:
+        return rows, match.problem or "That label names no product."
+    line = next((item for item in lines if item.product_id == match.product.pk), None)
+    if line is None:
+        return rows, f"{match.product.sku} is not on {order}."
+    lot = match.lot_name
+    expiry = match.scan.expires_on.isoformat() if match.scan.expires_on else ""
+    target = next(
+        (row for row in rows if row["line"] == line.pk and (row.get("lot", "") in ("", lot))),
+        None,
+    )
+    if target is None:
+        target = {"line": line.pk, "quantity": "", "lot": "", "expires_on": ""}
+        rows.append(target)
+    try:
+        before = Decimal(target.get("quantity") or "0")
+    except ArithmeticError:
+        before = Decimal(0)
+    target["quantity"] = f"{(before + match.quantity).normalize():f}"
+    if lot:
+        target["lot"] = lot
+    if expiry:
+        target["expires_on"] = expiry
+    what = f"{match.quantity.normalize():f} × {match.product.sku}" + (f" lot {lot}" if lot else "")
+    return rows, f"Added {what}."
 
 
 def _by_row(error: DomainError, rows: list[Any]) -> DomainError:

@@ -327,9 +327,7 @@ def _physical_weights(
 
     by_weight = landed.split_method == SplitMethod.BY_WEIGHT
     measure = "product__weight_kg" if by_weight else "product__volume_m3"
-    per_unit = dict(
-        StockMove.objects.filter(pk__in=move_ids).values_list("pk", measure)
-    )
+    per_unit = dict(StockMove.objects.filter(pk__in=move_ids).values_list("pk", measure))
     missing = sorted(
         StockMove.objects.filter(pk__in=[m for m in move_ids if per_unit.get(m) is None])
         .values_list("product__sku", flat=True)

@@ -205,7 +205,7 @@ def set_lock_date(actor: Actor, company_id: int, lock_date: datetime.date | None
     """Lock (or unlock) every date up to ``lock_date`` in the company's books."""
     with transaction.atomic():
         ensure_ledger(company_id)
-        settings = LedgerSettings.objects.select_for_update().get(company_id=company_id)
+        settings = LedgerSettings.objects.select_for_update(of=("self",)).get(company_id=company_id)
         require(actor, settings, "change")
         before = audit.snapshot(settings)
         settings.lock_date = lock_date
@@ -227,7 +227,7 @@ def assign_role(actor: Actor, company_id: int, role: str, account_id: int) -> Ac
     held it keeps its balance and loses only the role. Automatic postings use the new one."""
     with transaction.atomic():
         settings = ensure_ledger(company_id)
-        settings = LedgerSettings.objects.select_for_update().get(pk=settings.pk)
+        settings = LedgerSettings.objects.select_for_update(of=("self",)).get(pk=settings.pk)
         require(actor, settings, "change")
         wanted = _role_types(settings.chart_template).get(role)
         if wanted is None:
@@ -272,7 +272,7 @@ def set_price_difference(actor: Actor, company_id: int, value: str) -> LedgerSet
     """Where vendor bills book their price difference: to variance, or to stock on hand."""
     with transaction.atomic():
         settings = ensure_ledger(company_id)
-        settings = LedgerSettings.objects.select_for_update().get(pk=settings.pk)
+        settings = LedgerSettings.objects.select_for_update(of=("self",)).get(pk=settings.pk)
         require(actor, settings, "change")
         if value not in PriceDifference.values:
             choices = ", ".join(PriceDifference.values)
@@ -296,7 +296,7 @@ def set_price_difference(actor: Actor, company_id: int, value: str) -> LedgerSet
 def set_period_state(actor: Actor, period_id: int, state: PeriodState) -> Period:
     """Close or reopen a period."""
     with transaction.atomic():
-        period = Period.objects.select_for_update().filter(pk=period_id).first()
+        period = Period.objects.select_for_update(of=("self",)).filter(pk=period_id).first()
         if period is None:
             raise NotFoundError(f"No period with id {period_id}.")
         require(actor, period, "change")

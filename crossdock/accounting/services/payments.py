@@ -166,7 +166,7 @@ _DISCOUNT_TAKEN = Exists(Allocation.objects.filter(installment=OuterRef("pk"), d
 def _lock_items(ids: Sequence[int]) -> dict[int, Installment]:
     return {
         item.pk: item
-        for item in Installment.objects.select_for_update()
+        for item in Installment.objects.select_for_update(of=("self",))
         .filter(pk__in=sorted(set(ids)))
         .annotate(discount_taken=_DISCOUNT_TAKEN)
         .select_related("invoice")
@@ -530,7 +530,7 @@ def _adjustment_entry(
 
 
 def lock_payment(payment_id: Any) -> Payment:
-    payment = Payment.objects.select_for_update().filter(pk=payment_id).first()
+    payment = Payment.objects.select_for_update(of=("self",)).filter(pk=payment_id).first()
     if payment is None:
         raise NotFoundError(f"No payment with id {payment_id}.")
     return payment
@@ -676,7 +676,7 @@ def offset_credit_note(
 
 
 def lock_run(run_id: Any) -> PaymentRun:
-    run = PaymentRun.objects.select_for_update().filter(pk=run_id).first()
+    run = PaymentRun.objects.select_for_update(of=("self",)).filter(pk=run_id).first()
     if run is None:
         raise NotFoundError(f"No payment run with id {run_id}.")
     return run

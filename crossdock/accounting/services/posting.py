@@ -351,7 +351,7 @@ def save_draft(actor: Actor, draft: EntryDraft, entry_id: int | None = None) -> 
 
 
 def lock_entry(entry_id: Any) -> JournalEntry:
-    entry = JournalEntry.objects.select_for_update().filter(pk=entry_id).first()
+    entry = JournalEntry.objects.select_for_update(of=("self",)).filter(pk=entry_id).first()
     if entry is None:
         raise NotFoundError(f"No journal entry with id {entry_id}.")
     return entry

@@ -138,7 +138,9 @@ def save_offer(
                 message = "This supplier already has an entry for this product; edit it instead."
                 raise DomainError(f"product: {message}", fields={"product": [message]})
         else:
-            found = SupplierProduct.objects.select_for_update().filter(pk=offer_id).first()
+            found = (
+                SupplierProduct.objects.select_for_update(of=("self",)).filter(pk=offer_id).first()
+            )
             if found is None:
                 raise NotFoundError(f"No catalogue entry with id {offer_id}.")
             offer = found

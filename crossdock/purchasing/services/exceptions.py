@@ -186,7 +186,9 @@ def refresh_exceptions(today: datetime.date | None = None) -> RefreshResult:
         }
         open_items = {
             (item.kind, item.order_id, item.line_id): item
-            for item in PurchaseException.objects.select_for_update().filter(closed_at__isnull=True)
+            for item in PurchaseException.objects.select_for_update(of=("self",)).filter(
+                closed_at__isnull=True
+            )
         }
         stock = _available_elsewhere([w for k, w in wanted.items() if k not in open_items])
         created = []

@@ -298,7 +298,7 @@ def match_bill(actor: Actor, invoice_id: Any) -> BillMatch:
         if bill.state != InvoiceState.DRAFT:
             raise refuse("invoice", f"{bill} is {bill.get_state_display().lower()}.", ConflictError)
         status, reason, results, order = evaluate_match(bill)
-        match = BillMatch.objects.select_for_update().filter(invoice=bill).first()
+        match = BillMatch.objects.select_for_update(of=("self",)).filter(invoice=bill).first()
         before = audit.snapshot(match) if match else None
         if match is None:
             match = BillMatch(company_id=bill.company_id, invoice=bill, first_status=status)
@@ -391,7 +391,7 @@ def variance_accepted(actor: Actor, match: BillMatch) -> None:
     """The approvals engine accepted the variance: the bill is posted and released."""
     from crossdock.approvals.services import request_for
 
-    match = BillMatch.objects.select_for_update().get(pk=match.pk)
+    match = BillMatch.objects.select_for_update(of=("self",)).get(pk=match.pk)
     if not match.is_exception:
         return
     request = request_for(BILL_VARIANCE, match.pk)
@@ -420,7 +420,7 @@ def variance_accepted(actor: Actor, match: BillMatch) -> None:
 
 def variance_rejected(actor: Actor, match: BillMatch, comment: str) -> None:
     """The variance was not accepted: the bill stays held, waiting for a credit note."""
-    match = BillMatch.objects.select_for_update().get(pk=match.pk)
+    match = BillMatch.objects.select_for_update(of=("self",)).get(pk=match.pk)
     before = audit.snapshot(match)
     match.status = MatchStatus.CREDIT_REQUESTED
     match.resolution_note = f"Variance rejected: {comment}"[:200]

@@ -533,7 +533,9 @@ def confirm_purchase_order(
     with transaction.atomic():
         order = _visible_order(actor, order_id, "change")
         _in_state(order, OrderState.APPROVED, OrderState.SENT, OrderState.CONFIRMED)
-        lines = {line.pk: line for line in order.lines.select_for_update().order_by("pk")}
+        lines = {
+            line.pk: line for line in order.lines.select_for_update(of=("self",)).order_by("pk")
+        }
         problems: dict[str, list[str]] = {}
         given: dict[int, Confirmation] = {}
         for index, item in enumerate(confirmations):

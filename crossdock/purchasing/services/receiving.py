@@ -73,7 +73,9 @@ def receive_purchase_order(
         _in_state(order, *RECEIVABLE_STATES)
         order_lines = {
             line.pk: line
-            for line in order.lines.select_for_update().select_related("product").order_by("pk")
+            for line in order.lines.select_for_update(of=("self",))
+            .select_related("product")
+            .order_by("pk")
         }
         tolerance = settings_for(order.company_id).over_receipt_percent
         problems: dict[str, list[str]] = {}
