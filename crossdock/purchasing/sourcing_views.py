@@ -323,9 +323,10 @@ def rfq_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             messages.success(request, "Quote recorded.")
         else:
             _require(request.user, PurchaseOrder, "add")
+            chosen = {key: request.POST.get(key, "") for key in request.POST}
             awards = {
                 int(key.removeprefix("award-")): int(value)
-                for key, value in request.POST.items()
+                for key, value in chosen.items()
                 if key.startswith("award-") and key[6:].isdigit() and value.isdigit()
             }
             supplier = request.POST.get("supplier", "")
