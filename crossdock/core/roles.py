@@ -224,6 +224,19 @@ ROLE_PERMISSIONS[Role.ADMINISTRATOR] |= _grant(
     [*_CATALOGUE, *_ORDERS, *_MATCHES, *_PURCHASING_SETTINGS], ALL
 )
 
+# Sourcing: buyers and the purchasing manager keep requisitions and RFQs (quotes are part of
+# the RFQ); whoever requests goods (warehouse and sales managers) writes requisitions;
+# auditors, executives and the controller read them.
+_REQUISITIONS = ("purchasing.purchaserequisition",)
+_RFQS = ("purchasing.requestforquotation",)
+for _role in (Role.BUYER, Role.PURCHASING_MANAGER):
+    ROLE_PERMISSIONS[_role] |= _grant([*_REQUISITIONS, *_RFQS], EDIT)
+for _role in (Role.WAREHOUSE_MANAGER, Role.SALES_MANAGER):
+    ROLE_PERMISSIONS[_role] |= _grant(list(_REQUISITIONS), EDIT)
+for _role in (Role.AUDITOR, Role.EXECUTIVE, Role.CONTROLLER):
+    ROLE_PERMISSIONS[_role] |= _grant([*_REQUISITIONS, *_RFQS], (V,))
+ROLE_PERMISSIONS[Role.ADMINISTRATOR] |= _grant([*_REQUISITIONS, *_RFQS], ALL)
+
 
 def role_allows(role: Role, model_label: str, action: str) -> bool:
     return f"{model_label}:{action}" in ROLE_PERMISSIONS[role]

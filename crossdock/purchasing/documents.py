@@ -112,3 +112,37 @@ def email_order(order_id: int) -> bool:
         logger.warning("could not e-mail purchase order %s", order.reference, exc_info=True)
         return False
     return True
+
+
+def email_rfq(rfq_id: int) -> int:
+    """E-mail the RFQ's lines to each of its suppliers with an address; how many were sent."""
+    from crossdock.purchasing.models import RequestForQuotation
+
+    rfq = RequestForQuotation.objects.select_related("company", "warehouse").filter(pk=rfq_id)
+    found = rfq.first()
+    if found is None:
+        return 0
+    lines = "\n".join(
+        f"- {line.product.sku} {line.product.name}: {line.quantity.normalize():f} "
+        f"by {line.needed_by.isoformat()}"
+        for line in found.lines.select_related("product").order_by("sequence", "pk")
+    )
+    sent = 0
+    for supplier in found.suppliers.exclude(email="").order_by("code"):
+        message = EmailMessage(
+            subject=f"Request for quotation {found.reference} from {found.company.name}",
+            body=(
+                f"Please quote for delivery to {found.warehouse.name}:\n{lines}\n\n"
+                "Give the unit price, currency, lead time in days, minimum order quantity "
+                f"and how long the quote is valid. Reference: {found.reference}."
+            ),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[supplier.email],
+        )
+        try:
+            message.send()
+        except OSError:  # the mail server is down: the RFQ stays sent; it can be re-sent
+            logger.warning("could not e-mail RFQ %s to %s", found.reference, supplier.code)
+            continue
+        sent += 1
+    return sent

@@ -40,3 +40,28 @@ class PurchaseExceptionChanged(DomainEvent):
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "name", f"purchasing.exception.{self.change}")
+
+
+@dataclass(frozen=True)
+class RequisitionChanged(DomainEvent):
+    """A requisition was created, changed, submitted, approved, rejected, ordered, sent for
+    quotation or cancelled (``purchasing.requisition.<change>``)."""
+
+    name = "purchasing.requisition"
+    requisition_id: int
+    change: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "name", f"purchasing.requisition.{self.change}")
+
+
+@dataclass(frozen=True)
+class RfqChanged(DomainEvent):
+    """An RFQ was created, sent, quoted, awarded or cancelled (``purchasing.rfq.<change>``)."""
+
+    name = "purchasing.rfq"
+    rfq_id: int
+    change: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "name", f"purchasing.rfq.{self.change}")

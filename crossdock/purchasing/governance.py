@@ -150,3 +150,68 @@ registry.register(
         on_rejected=variance_rejected,
     )
 )
+
+
+# -- requisitions ----------------------------------------------------------------------------
+
+PURCHASE_REQUISITION = "purchase-requisition"
+
+
+def _requisition_lines(requisition: Any) -> tuple[list[Any], list[Any]]:
+    from crossdock.purchasing.services.sourcing import line_estimates
+
+    lines = list(requisition.lines.select_related("product__category").order_by("sequence"))
+    values = line_estimates(requisition.company, lines, requisition.created_at.date())
+    return lines, values
+
+
+def requisition_facts(requisition: Any) -> dict[str, Any]:
+    lines, values = _requisition_lines(requisition)
+    largest = max(zip(values, range(len(lines)), strict=True), default=None)
+    return {
+        "amount": requisition.estimated_amount,
+        "category": lines[largest[1]].product.category.path if largest else None,
+        "warehouse": requisition.warehouse.code,
+        "lines": len(lines),
+    }
+
+
+def requisition_summary(requisition: Any) -> dict[str, str]:
+    requester = requisition.requested_by
+    return {
+        "Requisition": requisition.reference,
+        "Requested by": requester.get_username() if requester else "—",
+        "Warehouse": requisition.warehouse.name,
+        "Needed by": requisition.needed_by.isoformat(),
+        "Estimated amount in company currency": str(requisition.estimated_amount),
+        "Lines": str(requisition.lines.count()),
+        "Note": requisition.note or "—",
+    }
+
+
+def _register_requisitions() -> None:
+    from crossdock.purchasing.models import PurchaseRequisition
+    from crossdock.purchasing.services.sourcing import requisition_approved, requisition_rejected
+
+    registry.register(
+        DocumentType(
+            code=PURCHASE_REQUISITION,
+            label="Purchase requisition",
+            model=PurchaseRequisition,
+            fields={
+                "amount": AMOUNT,
+                "category": CATEGORY,
+                "warehouse": WAREHOUSE,
+                "lines": FieldSpec(FieldKind.DECIMAL, "Number of lines"),
+            },
+            facts=requisition_facts,
+            company_id=lambda requisition: requisition.company_id,
+            summary=requisition_summary,
+            on_approved=requisition_approved,
+            on_rejected=requisition_rejected,
+            category_path=lambda requisition: requisition_facts(requisition)["category"],
+        )
+    )
+
+
+_register_requisitions()

@@ -18,3 +18,11 @@ def refresh_purchase_exceptions() -> dict[str, int]:
 
     result = refresh_exceptions()
     return {"opened": result.opened, "closed": result.closed, "open": result.still_open}
+
+
+@task()
+def email_request_for_quotation(rfq_id: int) -> int:
+    """E-mail a sent RFQ to each of its suppliers with an address; return how many were sent."""
+    from crossdock.purchasing.documents import email_rfq
+
+    return email_rfq(rfq_id)

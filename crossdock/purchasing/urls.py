@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from crossdock.purchasing import import_views, views
+from crossdock.purchasing import import_views, sourcing_views, views
 
 app_name = "purchasing"
 urlpatterns = [
@@ -22,4 +22,15 @@ urlpatterns = [
     path("catalogue/<int:pk>/", views.offer_edit, name="offer_edit"),
     path("matches/", views.match_queue, name="match_queue"),
     path("matches/<int:invoice_id>/<slug:action>/", views.match_action, name="match_action"),
+    path("requisitions/", sourcing_views.requisition_list, name="requisition_list"),
+    path("requisitions/new/", sourcing_views.requisition_create, name="requisition_create"),
+    path("requisitions/<int:pk>/", sourcing_views.requisition_detail, name="requisition_detail"),
+    path(
+        "requisitions/<int:pk>/<slug:action>/",
+        sourcing_views.requisition_action,
+        name="requisition_action",
+    ),
+    path("rfqs/", sourcing_views.rfq_list, name="rfq_list"),
+    path("rfqs/<int:pk>/", sourcing_views.rfq_detail, name="rfq_detail"),
+    path("rfqs/<int:pk>/<slug:action>/", sourcing_views.rfq_action, name="rfq_action"),
 ]

@@ -104,6 +104,10 @@ PURCHASING_PAGES = (
      "purchasing.view_supplierproduct"),
     ("purchasing-matches", "Bill match queue", "purchasing:match_queue",
      "purchasing.view_billmatch"),
+    ("purchasing-requisitions", "Requisitions", "purchasing:requisition_list",
+     "purchasing.view_purchaserequisition"),
+    ("purchasing-rfqs", "Requests for quotation", "purchasing:rfq_list",
+     "purchasing.view_requestforquotation"),
 )  # fmt: skip
 
 

@@ -255,7 +255,11 @@ def test_the_matrix_covers_every_purchasing_endpoint(db):
         for method, operation in operations.items()
         if "Purchasing" in operation.get("tags", [])
     }
-    assert ours == {(method, path) for method, path, *_ in ENDPOINTS.values()}
+    from tests.purchasing.test_sourcing_api import ENDPOINTS as SOURCING
+
+    # tests/purchasing/test_sourcing_api.py has the sourcing endpoints' own matrix.
+    covered = [*ENDPOINTS.values(), *SOURCING.values()]
+    assert ours == {(method, path) for method, path, *_ in covered}
 
 
 def test_the_matrix_is_not_all_or_nothing():

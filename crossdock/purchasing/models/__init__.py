@@ -9,6 +9,15 @@ from crossdock.purchasing.models.orders import (
     PurchaseReceiptLine,
     PurchasingSettings,
 )
+from crossdock.purchasing.models.sourcing import (
+    PurchaseRequisition,
+    PurchaseRequisitionLine,
+    RequestForQuotation,
+    RequisitionState,
+    RfqLine,
+    RfqState,
+    SupplierQuote,
+)
 
 __all__ = [
     "BillMatch",
@@ -20,7 +29,14 @@ __all__ = [
     "PurchaseOrderLine",
     "PurchaseOrderRevision",
     "PurchaseReceiptLine",
+    "PurchaseRequisition",
+    "PurchaseRequisitionLine",
     "PurchasingSettings",
+    "RequestForQuotation",
+    "RequisitionState",
+    "RfqLine",
+    "RfqState",
     "SupplierPriceBreak",
     "SupplierProduct",
+    "SupplierQuote",
 ]
