@@ -224,6 +224,22 @@ ROLE_PERMISSIONS[Role.ADMINISTRATOR] |= _grant(
     [*_CATALOGUE, *_ORDERS, *_MATCHES, *_PURCHASING_SETTINGS], ALL
 )
 
+# The buyers' exception queue (unconfirmed, late and short orders): buyers and the
+# purchasing manager work it; the warehouse manager, AP, the controller, auditors and
+# executives read it.
+_EXCEPTIONS = ("purchasing.purchaseexception",)
+for _role in (Role.BUYER, Role.PURCHASING_MANAGER):
+    ROLE_PERMISSIONS[_role] |= _grant(list(_EXCEPTIONS), (V, C))
+for _role in (
+    Role.WAREHOUSE_MANAGER,
+    Role.AP_CLERK,
+    Role.CONTROLLER,
+    Role.AUDITOR,
+    Role.EXECUTIVE,
+):
+    ROLE_PERMISSIONS[_role] |= _grant(list(_EXCEPTIONS), (V,))
+ROLE_PERMISSIONS[Role.ADMINISTRATOR] |= _grant(list(_EXCEPTIONS), ALL)
+
 
 def role_allows(role: Role, model_label: str, action: str) -> bool:
     return f"{model_label}:{action}" in ROLE_PERMISSIONS[role]
