@@ -35,7 +35,7 @@ from crossdock.api.pagination import paginate
 from crossdock.api.queries import refuse_unknown_params, require_permission
 from crossdock.api.schemas import Id, InputSchema, QueryId, Text, decimal_type
 from crossdock.core.context import Actor
-from crossdock.core.errors import ConflictError, DomainError, NotFoundError
+from crossdock.core.errors import DomainError, NotFoundError
 from crossdock.core.fields import PRICE_SCALE, QUANTITY_SCALE
 from crossdock.inventory.models import Transfer
 from crossdock.masterdata.models import Company, Partner, UserAccess, Warehouse
@@ -51,8 +51,7 @@ from crossdock.purchasing.models import (
     SupplierProduct,
 )
 from crossdock.purchasing.scorecards import Scorecard, apply_risk_classes, scorecards
-from crossdock.purchasing.services import catalogue, matching, orders, receiving
-from crossdock.purchasing.services.exceptions import refresh_exceptions
+from crossdock.purchasing.services import catalogue, exceptions, matching, orders, receiving
 
 router = Router(tags=["Purchasing"])
 ERRORS = frozenset({400, 401, 403, 404, 409, 412, 422})
@@ -1453,7 +1452,7 @@ def refresh_queue(
 ) -> HttpResponse:
     require_permission(request.user, PurchaseOrder, "change")
     started = timezone.now()
-    refresh_exceptions()
+    exceptions.refresh_exceptions()
     visible = PurchaseException.objects.restrict(request.user, "view")
     return json_response(
         {
@@ -1484,25 +1483,14 @@ def resend_order(
     require_permission(request.user, PurchaseException, "view")
     require_permission(request.user, PurchaseOrder, "change")
     item = _exception(request.user, id)
-    if item.kind != ExceptionKind.UNCONFIRMED or not item.is_open:
-        message = (
-            "The item is closed; the order needs no re-sending."
-            if not item.is_open
-            else f"Only an unconfirmed order is re-sent; this item is {item.get_kind_display()}."
-        )
-        raise ConflictError(message)
-    order = _order(request.user, item.order_id, "change")
-    supplier = item.order.supplier
-    if not supplier.email:
-        message = f"{supplier.code} has no e-mail address; add one or send the order another way."
-        raise DomainError(f"supplier: {message}", fields={"supplier": [message]})
-    sent = orders.send_purchase_order(_actor(request), order.pk)
+    _order(request.user, item.order_id, "change")
+    sent = exceptions.resend_order(_actor(request), item.pk)
     return json_response(
         {
             "exception": exception_data(_exception(request.user, item.pk)),
             "order": sent.pk,
             "reference": sent.reference,
-            "sent_to": supplier.email,
+            "sent_to": sent.supplier.email,
             "sent_at": sent.sent_at.isoformat() if sent.sent_at else None,
         }
     )

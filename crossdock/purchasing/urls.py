@@ -21,4 +21,10 @@ urlpatterns = [
     path("catalogue/<int:pk>/", views.offer_edit, name="offer_edit"),
     path("matches/", views.match_queue, name="match_queue"),
     path("matches/<int:invoice_id>/<slug:action>/", views.match_action, name="match_action"),
+    path("scorecards/", views.scorecard_list, name="scorecards"),
+    path("scorecards/apply/", views.scorecard_apply, name="scorecard_apply"),
+    path("scorecards/<int:supplier_id>/", views.scorecard_detail, name="scorecard_detail"),
+    path("exceptions/", views.exception_queue, name="exceptions"),
+    path("exceptions/refresh/", views.exception_refresh, name="exception_refresh"),
+    path("exceptions/<int:pk>/resend/", views.exception_resend, name="exception_resend"),
 ]
