@@ -236,6 +236,21 @@ for _role in (Role.WAREHOUSE_MANAGER, Role.SALES_MANAGER):
 for _role in (Role.AUDITOR, Role.EXECUTIVE, Role.CONTROLLER):
     ROLE_PERMISSIONS[_role] |= _grant([*_REQUISITIONS, *_RFQS], (V,))
 ROLE_PERMISSIONS[Role.ADMINISTRATOR] |= _grant([*_REQUISITIONS, *_RFQS], ALL)
+# The buyers' exception queue (unconfirmed, late and short orders): buyers and the
+# purchasing manager work it; the warehouse manager, AP, the controller, auditors and
+# executives read it.
+_EXCEPTIONS = ("purchasing.purchaseexception",)
+for _role in (Role.BUYER, Role.PURCHASING_MANAGER):
+    ROLE_PERMISSIONS[_role] |= _grant(list(_EXCEPTIONS), (V, C))
+for _role in (
+    Role.WAREHOUSE_MANAGER,
+    Role.AP_CLERK,
+    Role.CONTROLLER,
+    Role.AUDITOR,
+    Role.EXECUTIVE,
+):
+    ROLE_PERMISSIONS[_role] |= _grant(list(_EXCEPTIONS), (V,))
+ROLE_PERMISSIONS[Role.ADMINISTRATOR] |= _grant(list(_EXCEPTIONS), ALL)
 
 
 def role_allows(role: Role, model_label: str, action: str) -> bool:

@@ -1,11 +1,15 @@
 """Purchasing endpoints: the supplier catalogue, purchase orders (approval, sending,
-confirmation, receiving, billing, PDF), expected receipts and the AP bill-match queue.
+confirmation, receiving, billing, PDF), expected receipts, the AP bill-match queue, vendor
+scorecards (with their monthly trend and the risk classes they set) and the buyers'
+exception queue (unconfirmed, late and short orders).
 
 Thin like the other API modules: role permission (403), rows within the user's
 scope (404), references resolved within scope, one service call, the result
 rendered. Receiving also needs ``add_transfer`` (it writes a receipt) and
 billing ``add_invoice`` (it drafts a vendor bill); re-running a match needs
-``change_invoice`` besides ``change_billmatch`` (a match may post the bill).
+``change_invoice`` besides ``change_billmatch`` (a match may post the bill). Scorecards
+are read with ``view_purchaseorder`` for a company in the user's scope; writing the risk
+classes back to the suppliers also needs ``change_partner``.
 The services name a line by the order line (``lines[0].line``,
 ``confirmations[0].quantity``); the API renames those to what the client sent
 (``lines[0].line_id``, ``lines[0].quantity``).
@@ -36,17 +40,20 @@ from crossdock.core.context import Actor
 from crossdock.core.errors import DomainError, NotFoundError
 from crossdock.core.fields import PRICE_SCALE, QUANTITY_SCALE
 from crossdock.inventory.models import Transfer
-from crossdock.masterdata.models import Company, Warehouse
+from crossdock.masterdata.models import Company, Partner, UserAccess, Warehouse
 from crossdock.purchasing import selectors
 from crossdock.purchasing.documents import order_pdf
 from crossdock.purchasing.models import (
     BillMatch,
+    ExceptionKind,
     MatchStatus,
     OrderState,
+    PurchaseException,
     PurchaseOrder,
     SupplierProduct,
 )
-from crossdock.purchasing.services import catalogue, matching, orders, receiving
+from crossdock.purchasing.scorecards import Scorecard, apply_risk_classes, scorecards
+from crossdock.purchasing.services import catalogue, exceptions, matching, orders, receiving
 from crossdock.purchasing.services.catalogue_import import import_catalogue
 
 router = Router(tags=["Purchasing"])
@@ -353,6 +360,116 @@ class ExpectedPage(Schema):
 class ExpectedParams(Schema):
     warehouse: QueryId | None = None
     until: datetime.date | None = None
+
+
+class ScorecardOut(Schema):
+    supplier: int
+    supplier_code: str
+    supplier_name: str
+    start: datetime.date
+    end: datetime.date
+    receipt_lines: int
+    on_time_rate: str | None = Field(description="Fraction of receipt lines on time (0–1).")
+    lines_due: int
+    in_full_rate: str | None = Field(description="Fraction of lines due that arrived in full.")
+    lead_time_mean_days: str | None
+    lead_time_std_days: str | None
+    promised_lead_time_days: str | None
+    rejection_rate: str | None
+    bills: int
+    first_time_match_rate: str | None = Field(description="Fraction of bills matched at once.")
+    price_variance_percent: str | None = Field(description="Billed against contract, in %.")
+    score: str | None = Field(description="0–100; None without any activity.")
+    risk_class: str = Field(description="low, medium, high, or empty when not scored.")
+    notes: list[str]
+
+
+class ScorecardList(Schema):
+    company: int
+    start: datetime.date
+    end: datetime.date
+    items: list[ScorecardOut]
+
+
+class ScorecardParams(Schema):
+    company: QueryId | None = Field(None, description="Defaults to your current company.")
+    start: datetime.date | None = Field(None, description="Defaults to 90 days before `end`.")
+    end: datetime.date | None = Field(None, description="Defaults to today.")
+    supplier: QueryId | None = None
+
+
+class TrendParams(Schema):
+    months: int = Field(12, ge=1, le=selectors.MAX_TREND_MONTHS)
+
+
+class TrendOut(Schema):
+    supplier: int
+    company: int
+    months: list[ScorecardOut]
+
+
+class RiskClassesIn(InputSchema):
+    company: Id | None = Field(None, description="Defaults to your current company.")
+    start: datetime.date | None = Field(None, description="Defaults to 90 days before `end`.")
+    end: datetime.date | None = Field(None, description="Defaults to today.")
+
+
+class RiskChangeOut(Schema):
+    supplier_code: str
+    old_risk_class: str
+    new_risk_class: str
+
+
+class ExceptionOut(Schema):
+    id: int
+    company: int
+    kind: str
+    order: int
+    order_reference: str
+    supplier: int
+    line: int | None
+    sku: str | None
+    owner: int | None
+    owner_role: str
+    severity: int = Field(description="1 low, 2 medium, 3 high.")
+    days: int
+    missing_quantity: str | None
+    message: str
+    suggested_action: str
+    opened_at: datetime.datetime
+    closed_at: datetime.datetime | None
+
+
+class ExceptionPage(Schema):
+    items: list[ExceptionOut]
+    next_cursor: str | None
+
+
+EXCEPTION_ORDERINGS = ("days", "severity", "opened_at", "id")
+
+
+class ExceptionParams(Schema):
+    kind: Literal[tuple(ExceptionKind.values)] | None = None  # type: ignore[valid-type]
+    owner: Literal["me"] | None = Field(None, description="`me`: the items you own.")
+    company: QueryId | None = None
+    closed: bool = Field(False, description="`true`: the closed items instead of the open.")
+    ordering: Literal[tuple(o for f in EXCEPTION_ORDERINGS for o in (f, f"-{f}"))] = "-days"  # type: ignore[valid-type]
+    cursor: Annotated[Text, Field(max_length=1000)] | None = None
+    limit: int = Field(50, ge=1, le=500)
+
+
+class RefreshOut(Schema):
+    opened: int = Field(description="Items you can see that this refresh opened.")
+    closed: int = Field(description="Items you can see that this refresh closed.")
+    open: int = Field(description="Items you can see that are open now.")
+
+
+class ResentOut(Schema):
+    exception: ExceptionOut
+    order: int
+    reference: str
+    sent_to: str
+    sent_at: datetime.datetime
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -1122,6 +1239,264 @@ def request_credit(
     match = _match(request.user, invoice_id, "change")
     matching.request_credit_note(_actor(request), match.invoice_id, payload.note)
     return _match_response(request.user, match.invoice_id)
+
+
+# -- vendor scorecards -----------------------------------------------------------------------
+
+
+def scorecard_data(card: Scorecard) -> dict[str, Any]:
+    return {
+        "supplier": card.supplier_id, "supplier_code": card.supplier_code,
+        "supplier_name": card.supplier_name, "start": card.start.isoformat(),
+        "end": card.end.isoformat(), "receipt_lines": card.receipt_lines,
+        "on_time_rate": _text(card.on_time_rate), "lines_due": card.lines_due,
+        "in_full_rate": _text(card.in_full_rate),
+        "lead_time_mean_days": _text(card.lead_time_mean_days),
+        "lead_time_std_days": _text(card.lead_time_std_days),
+        "promised_lead_time_days": _text(card.promised_lead_time_days),
+        "rejection_rate": _text(card.rejection_rate), "bills": card.bills,
+        "first_time_match_rate": _text(card.first_time_match_rate),
+        "price_variance_percent": _text(card.price_variance_percent),
+        "score": _text(card.score), "risk_class": card.risk_class, "notes": list(card.notes),
+    }  # fmt: skip
+
+
+def _scorecard_company(user: Any, pk: int | None) -> Company:
+    """The company asked for, else the user's current one, else their first (404 if none)."""
+    if pk is not None:
+        return _company(user, pk)
+    companies = Company.objects.in_scope_of(user).order_by("code")
+    current = UserAccess.objects.filter(user=user).values_list("current_company", flat=True)
+    found = companies.filter(pk__in=current).first() or companies.first()
+    if found is None:
+        message = "You work in no company."
+        raise NotFoundError(f"company: {message}", fields={"company": [message]})
+    return found
+
+
+def _period(
+    start: datetime.date | None, end: datetime.date | None
+) -> tuple[datetime.date, datetime.date]:
+    """``[start, end]`` with the defaults (the last 90 days); refused naming the field."""
+    end = end or timezone.localdate()
+    start = start or selectors.default_period(end)[0]
+    if start > end:
+        message = f"The end ({end.isoformat()}) is before the start ({start.isoformat()})."
+        raise DomainError(f"end: {message}", fields={"end": [message]})
+    if (end - start).days > selectors.MAX_PERIOD_DAYS:
+        message = f"A period is at most {selectors.MAX_PERIOD_DAYS} days; start later."
+        raise DomainError(f"start: {message}", fields={"start": [message]})
+    return start, end
+
+
+def _supplier(user: Any, pk: int, company: Company | None = None) -> Partner:
+    found = Partner.objects.in_scope_of(user).filter(pk=pk)
+    if company is not None:
+        found = found.filter(company=company)
+    supplier = found.first()
+    if supplier is None:
+        message = f"No supplier with id {pk}."
+        raise NotFoundError(message, fields={"supplier": [message]})
+    return supplier
+
+
+@router.get(
+    "/supplier-scorecards",
+    response={200: ScorecardList, ERRORS: Problem},
+    operation_id="list_supplier_scorecards",
+    summary="How each supplier delivered, billed and priced over a period (one company)",
+    description="Per supplier with activity in the period: on-time and in-full rates, lead "
+    "time (mean ± standard deviation, and the catalogue's promise), first-time match rate, "
+    "price variance against contract, a score (0–100) and its risk class. Rates are "
+    'fractions (`"0.9500"`). Defaults: your current company, the last 90 days.',
+)
+def list_scorecards(request: HttpRequest, params: Query[ScorecardParams]) -> HttpResponse:
+    refuse_unknown_params(request, ScorecardParams.model_fields)
+    require_permission(request.user, PurchaseOrder, "view")
+    company = _scorecard_company(request.user, params.company)
+    start, end = _period(params.start, params.end)
+    suppliers = None
+    if params.supplier is not None:
+        suppliers = {_supplier(request.user, params.supplier, company).pk}
+    cards = scorecards(company.pk, start, end, supplier_ids=suppliers)
+    return json_response(
+        {
+            "company": company.pk,
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+            "items": [scorecard_data(card) for card in cards],
+        }
+    )
+
+
+@router.get(
+    "/supplier-scorecards/{int:supplier_id}/trend",
+    response={200: TrendOut, ERRORS: Problem},
+    operation_id="supplier_scorecard_trend",
+    summary="A supplier's scorecard per calendar month, oldest first (this month last)",
+)
+def scorecard_trend(
+    request: HttpRequest, supplier_id: int, params: Query[TrendParams]
+) -> HttpResponse:
+    refuse_unknown_params(request, TrendParams.model_fields)
+    require_permission(request.user, PurchaseOrder, "view")
+    supplier = _supplier(request.user, supplier_id)
+    cards = selectors.supplier_trend(
+        supplier.company_id, supplier.pk, today=timezone.localdate(), months=params.months
+    )
+    return json_response(
+        {
+            "supplier": supplier.pk,
+            "company": supplier.company_id,
+            "months": [scorecard_data(card) for card in cards],
+        }
+    )
+
+
+@router.post(
+    "/supplier-scorecards/apply-risk-classes",
+    response={200: list[RiskChangeOut], ERRORS: Problem},
+    operation_id="apply_supplier_risk_classes",
+    summary="Write each scored supplier's risk class (audited); the changes made",
+    description="Supplier choice and approval policies (`supplier_risk`) read the classes. "
+    "Needs the right to change partners. Defaults: your current company, the last 90 days.",
+)
+@idempotent
+def apply_risk(
+    request: HttpRequest,
+    payload: RiskClassesIn,
+    idempotency_key: str | None = Header(
+        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
+    ),
+) -> HttpResponse:
+    require_permission(request.user, PurchaseOrder, "view")
+    require_permission(request.user, Partner, "change")
+    company = _scorecard_company(request.user, payload.company)
+    start, end = _period(payload.start, payload.end)
+    changes = apply_risk_classes(_actor(request), company.pk, start, end)
+    return json_response(
+        [
+            {"supplier_code": code, "old_risk_class": old, "new_risk_class": new}
+            for code, old, new in changes
+        ]
+    )
+
+
+# -- the buyers' exception queue -------------------------------------------------------------
+
+
+def exception_data(item: PurchaseException) -> dict[str, Any]:
+    return {
+        "id": item.pk, "company": item.company_id, "kind": item.kind,
+        "order": item.order_id, "order_reference": item.order.reference,
+        "supplier": item.order.supplier_id, "line": item.line_id,
+        "sku": item.line.product.sku if item.line else None, "owner": item.owner_id,
+        "owner_role": item.owner_role, "severity": item.severity, "days": item.days,
+        "missing_quantity": _text(item.missing_quantity), "message": item.message,
+        "suggested_action": item.suggested_action, "opened_at": item.opened_at.isoformat(),
+        "closed_at": item.closed_at.isoformat() if item.closed_at else None,
+    }  # fmt: skip
+
+
+def _exception(user: Any, pk: int) -> PurchaseException:
+    require_permission(user, PurchaseException, "view")
+    found = (
+        PurchaseException.objects.restrict(user, "view")
+        .select_related("order__supplier", "line__product")
+        .filter(pk=pk)
+        .first()
+    )
+    if found is None:
+        raise NotFoundError(f"No purchase exception with id {pk}.")
+    return found
+
+
+@router.get(
+    "/purchase-exceptions",
+    response={200: ExceptionPage, ERRORS: Problem},
+    operation_id="list_purchase_exceptions",
+    summary="The buyers' exception queue: unconfirmed orders, late and short receipts",
+    description="Open items, most overdue first, unless `closed=true`. `owner=me`: yours. "
+    "The worker refreshes the queue every hour; each item names its order (and line), an "
+    "owner, a severity and a suggested action.",
+)
+def list_exceptions(request: HttpRequest, params: Query[ExceptionParams]) -> HttpResponse:
+    refuse_unknown_params(request, ExceptionParams.model_fields)
+    require_permission(request.user, PurchaseException, "view")
+    rows = selectors.exception_queue(
+        PurchaseException.objects.restrict(request.user, "view"), closed=params.closed
+    )
+    if params.kind is not None:
+        rows = rows.filter(kind=params.kind)
+    if params.owner == "me":
+        rows = rows.filter(owner_id=request.user.pk)
+    if params.company is not None:
+        rows = rows.filter(company_id=params.company)
+    page = paginate(rows, params.ordering, params.cursor, params.limit)
+    return json_response(
+        {"items": [exception_data(x) for x in page.rows], "next_cursor": page.next_cursor}
+    )
+
+
+@router.post(
+    "/purchase-exceptions/refresh",
+    response={200: RefreshOut, ERRORS: Problem},
+    operation_id="refresh_purchase_exceptions",
+    summary="Refresh the exception queue now instead of waiting for the worker",
+    description="Opens and closes items to match the orders today. The counts are of the "
+    "items you can see. Needs the right to change purchase orders.",
+)
+@idempotent
+def refresh_queue(
+    request: HttpRequest,
+    idempotency_key: str | None = Header(
+        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
+    ),
+) -> HttpResponse:
+    require_permission(request.user, PurchaseOrder, "change")
+    started = timezone.now()
+    exceptions.refresh_exceptions()
+    visible = PurchaseException.objects.restrict(request.user, "view")
+    return json_response(
+        {
+            "opened": visible.filter(opened_at__gte=started).count(),
+            "closed": visible.filter(closed_at__gte=started).count(),
+            "open": visible.filter(closed_at__isnull=True).count(),
+        }
+    )
+
+
+@router.post(
+    "/purchase-exceptions/{int:id}/resend-order",
+    response={200: ResentOut, ERRORS: Problem},
+    operation_id="resend_unconfirmed_order",
+    summary="Send an unconfirmed order to the supplier again (e-mailed with its PDF)",
+    description="Only for an open `unconfirmed` item whose supplier has an e-mail address; "
+    "the order is marked sent again (audited), so its wait for a confirmation starts over. "
+    "Needs the right to change the order.",
+)
+@idempotent
+def resend_order(
+    request: HttpRequest,
+    id: int,
+    idempotency_key: str | None = Header(
+        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
+    ),
+) -> HttpResponse:
+    require_permission(request.user, PurchaseException, "view")
+    require_permission(request.user, PurchaseOrder, "change")
+    item = _exception(request.user, id)
+    _order(request.user, item.order_id, "change")
+    sent = exceptions.resend_order(_actor(request), item.pk)
+    return json_response(
+        {
+            "exception": exception_data(_exception(request.user, item.pk)),
+            "order": sent.pk,
+            "reference": sent.reference,
+            "sent_to": sent.supplier.email,
+            "sent_at": sent.sent_at.isoformat() if sent.sent_at else None,
+        }
+    )
 
 
 # -- importing the catalogue ------------------------------------------------------------------

@@ -16,8 +16,9 @@ from typing import Any
 from django import forms
 
 from crossdock.core.errors import DomainError
-from crossdock.masterdata.models import Partner, Product, Warehouse
-from crossdock.purchasing.models import MatchStatus, OrderState
+from crossdock.masterdata.models import Company, Partner, Product, Warehouse
+from crossdock.purchasing.models import ExceptionKind, MatchStatus, OrderState
+from crossdock.purchasing.selectors import MAX_PERIOD_DAYS
 from crossdock.purchasing.services.catalogue import OfferDraft, PriceBreakDraft
 from crossdock.purchasing.services.orders import OrderDraft, OrderLineDraft
 
@@ -108,6 +109,37 @@ class MatchFilterForm(forms.Form):
     status = forms.ChoiceField(
         label="Status", required=False, choices=[("", "All exceptions"), *MatchStatus.choices]
     )
+
+
+class ScorecardPeriodForm(forms.Form):
+    """The company and period of the scorecards (defaults: the current company, 90 days)."""
+
+    company = forms.ModelChoiceField(
+        label="Company", queryset=Company.objects.none(), required=False, empty_label="Current"
+    )
+    start = forms.DateField(label="From", required=False, widget=DATE)
+    end = forms.DateField(label="To", required=False, widget=DATE)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        companies = Company.objects.in_scope_of(user).order_by("code")
+        self.fields["company"].queryset = companies  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("start"), data.get("end")
+        if start and end and start > end:
+            self.add_error("end", "The end is before the start.")
+        elif start and end and (end - start).days > MAX_PERIOD_DAYS:
+            self.add_error("start", f"A period is at most {MAX_PERIOD_DAYS} days; start later.")
+        return data
+
+
+class ExceptionFilterForm(forms.Form):
+    kind = forms.ChoiceField(
+        label="Kind", required=False, choices=[("", "All"), *ExceptionKind.choices]
+    )
+    mine = forms.BooleanField(label="I'm on it (mine)", required=False)
 
 
 # -- an order and its lines ---------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Purchasing queries: settings with their defaults, expected receipts, the AP match queue."""
+"""Purchasing queries: settings with their defaults, expected receipts, the AP match queue,
+the buyers' exception queue and the periods of the vendor scorecards."""
 
 from __future__ import annotations
 
@@ -10,12 +11,14 @@ from django.db.models import F, QuerySet
 
 from crossdock.purchasing.models import (
     BillMatch,
+    PurchaseException,
     PurchaseOrder,
     PurchaseOrderLine,
     PurchasingSettings,
 )
 from crossdock.purchasing.models.matching import EXCEPTION_STATUSES
 from crossdock.purchasing.models.orders import RECEIVABLE_STATES
+from crossdock.purchasing.scorecards import Scorecard, scorecards
 
 
 def settings_for(company_id: int) -> PurchasingSettings:
@@ -67,3 +70,49 @@ def match_queue(matches: QuerySet[BillMatch]) -> QuerySet[BillMatch]:
         .select_related("invoice__partner", "order")
         .order_by("checked_at")
     )
+
+
+# -- the buyers' exception queue -----------------------------------------------------------------
+
+
+def exception_queue(
+    items: QuerySet[PurchaseException], *, closed: bool = False
+) -> QuerySet[PurchaseException]:
+    """Open (or closed) exceptions, already scoped by the caller, with what a row shows."""
+    return items.filter(closed_at__isnull=not closed).select_related(
+        "order__supplier", "line__product", "owner"
+    )
+
+
+# -- vendor scorecards --------------------------------------------------------------------------
+
+SCORECARD_DAYS = 90
+MAX_PERIOD_DAYS = 3 * 366
+MAX_TREND_MONTHS = 36
+
+
+def default_period(today: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """The last 90 days up to and including ``today``."""
+    return today - datetime.timedelta(days=SCORECARD_DAYS - 1), today
+
+
+def last_months(today: datetime.date, months: int) -> list[tuple[datetime.date, datetime.date]]:
+    """The ``months`` calendar months ending with the one of ``today``, oldest first."""
+    periods = []
+    year, month = today.year, today.month
+    for _ in range(months):
+        start = datetime.date(year, month, 1)
+        following = datetime.date(year + month // 12, month % 12 + 1, 1)
+        periods.append((start, following - datetime.timedelta(days=1)))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return periods[::-1]
+
+
+def supplier_trend(
+    company_id: int, supplier_id: int, *, today: datetime.date, months: int = 12
+) -> list[Scorecard]:
+    """One scorecard of the supplier per calendar month, oldest first (empty months too)."""
+    return [
+        scorecards(company_id, start, end, supplier_ids={supplier_id})[0]
+        for start, end in last_months(today, months)
+    ]

@@ -33,4 +33,10 @@ urlpatterns = [
     path("rfqs/", sourcing_views.rfq_list, name="rfq_list"),
     path("rfqs/<int:pk>/", sourcing_views.rfq_detail, name="rfq_detail"),
     path("rfqs/<int:pk>/<slug:action>/", sourcing_views.rfq_action, name="rfq_action"),
+    path("scorecards/", views.scorecard_list, name="scorecards"),
+    path("scorecards/apply/", views.scorecard_apply, name="scorecard_apply"),
+    path("scorecards/<int:supplier_id>/", views.scorecard_detail, name="scorecard_detail"),
+    path("exceptions/", views.exception_queue, name="exceptions"),
+    path("exceptions/refresh/", views.exception_refresh, name="exception_refresh"),
+    path("exceptions/<int:pk>/resend/", views.exception_resend, name="exception_resend"),
 ]

@@ -1,6 +1,8 @@
 """Purchasing screens under ``/purchasing/``: orders (list, new, edit, detail and the actions
 their state allows — submit, send, PDF, confirm, receive, bill, cancel, close), the expected
-receipts of the warehouses, the supplier catalogue and the AP bill-match queue.
+receipts of the warehouses, the supplier catalogue, the AP bill-match queue, the vendor
+scorecards (a table per period, a supplier's monthly trend drawn as charts, risk classes
+written back) and the buyers' exception queue (refresh, re-send an unconfirmed order).
 
 Views are thin: they check the model permission, scope every query to the user's companies
 (an order outside them is a 404), parse a form and call one service; a refusal of the
@@ -22,6 +24,7 @@ from django.db.models import F, Min, Q, Sum
 from django.db.models.functions import Coalesce, Greatest
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -35,20 +38,22 @@ from crossdock.core.errors import DomainError
 from crossdock.core.fields import QuantityField
 from crossdock.core.permissions import has_model_permission
 from crossdock.inventory.models import Transfer
-from crossdock.masterdata.models import Company
+from crossdock.masterdata.models import Company, Partner
+from crossdock.purchasing import charts, selectors
 from crossdock.purchasing import forms as pf
-from crossdock.purchasing import selectors
 from crossdock.purchasing.documents import order_pdf
 from crossdock.purchasing.governance import PURCHASE_ORDER
 from crossdock.purchasing.models import (
     BillMatch,
     OrderState,
+    PurchaseException,
     PurchaseOrder,
     PurchaseOrderLine,
     SupplierProduct,
 )
 from crossdock.purchasing.models.orders import EDITABLE_STATES, OPEN_STATES, RECEIVABLE_STATES
-from crossdock.purchasing.services import catalogue, matching, orders, receiving
+from crossdock.purchasing.scorecards import Scorecard, apply_risk_classes, scorecards
+from crossdock.purchasing.services import catalogue, exceptions, matching, orders, receiving
 from crossdock.web.navigation import AUDIT_PERMISSION
 from crossdock.web.views.audit import visible_entries
 from crossdock.web.views.common import render_page
@@ -834,3 +839,208 @@ def match_action(request: HttpRequest, invoice_id: int, action: str) -> HttpResp
     except DomainError as error:
         _refused(request, error)
     return redirect("purchasing:match_queue")
+
+
+# -- vendor scorecards --------------------------------------------------------------------------
+
+HUNDRED = Decimal(100)
+RISK_TONES = {"low": "good", "medium": "warn", "high": "bad"}
+
+
+def _scorecard_company(request: HttpRequest, chosen: Company | None) -> Company:
+    if chosen is not None:
+        return chosen
+    companies = Company.objects.in_scope_of(request.user).order_by("code")
+    company = workspace_of(request).current or companies.first()
+    if company is None:
+        raise Http404("You work in no company.")
+    return company
+
+
+def _period_of(form: pf.ScorecardPeriodForm) -> tuple[datetime.date, datetime.date]:
+    end = form.cleaned_data.get("end") or timezone.localdate()
+    start = form.cleaned_data.get("start") or selectors.default_period(end)[0]
+    return start, end
+
+
+@login_required
+@require_safe
+def scorecard_list(request: HttpRequest) -> HttpResponse:
+    _require(request.user, PurchaseOrder)
+    form = pf.ScorecardPeriodForm(request.GET or None, user=request.user)
+    valid = form.is_valid() or not form.is_bound
+    data = form.cleaned_data if form.is_bound and valid else {}
+    company = _scorecard_company(request, data.get("company"))
+    start, end = _period_of(form) if data else selectors.default_period(timezone.localdate())
+    cards = scorecards(company.pk, start, end) if valid else []
+    context = {
+        "title": "Vendor scorecards",
+        "form": form,
+        "company": company,
+        "start": start,
+        "end": end,
+        "cards": cards,
+        "risk_tones": RISK_TONES,
+        "can_apply": valid and has_model_permission(request.user, Partner, "change"),
+    }
+    return render_page(request, "purchasing/scorecard_list.html", context)
+
+
+@login_required
+@require_POST
+def scorecard_apply(request: HttpRequest) -> HttpResponse:
+    _require(request.user, PurchaseOrder)
+    _require(request.user, Partner, "change")
+    form = pf.ScorecardPeriodForm(request.POST, user=request.user)
+    if not form.is_valid():
+        name, problems = next(iter(form.errors.items()))
+        messages.error(request, f"{form.fields[name].label if name in form.fields else name}: "
+                       f"{problems[0]}")  # fmt: skip
+        return redirect("purchasing:scorecards")
+    company = _scorecard_company(request, form.cleaned_data["company"])
+    start, end = _period_of(form)
+    try:
+        changes = apply_risk_classes(Actor.of(request.user), company.pk, start, end)
+    except DomainError as error:
+        _refused(request, error)
+    else:
+        if changes:
+            listed = ", ".join(f"{code} {old or 'none'} → {new}" for code, old, new in changes)
+            messages.success(request, f"Risk classes applied: {listed}.")
+        else:
+            messages.info(request, "Every scored supplier already has its risk class.")
+    query = f"?company={company.pk}&start={start.isoformat()}&end={end.isoformat()}"
+    return redirect(reverse("purchasing:scorecards") + query)
+
+
+def _percent(value: Decimal) -> str:
+    return f"{(value * HUNDRED).quantize(Decimal('1'))} %"
+
+
+def _fraction_chart(key: str, title: str, labels: list[str], values: list[Any]) -> charts.Chart:
+    return charts.bar_chart(
+        key, title, labels, [None if v is None else v * HUNDRED for v in values],
+        low=ZERO, high=HUNDRED, show=lambda v: f"{v.quantize(Decimal('1'))} %",
+        tone=lambda v: "good" if v >= 95 else "warn" if v >= 80 else "bad",
+    )  # fmt: skip
+
+
+def _trend_charts(trend: list[Scorecard]) -> list[charts.Chart]:
+    labels = [card.start.strftime("%b") for card in trend]
+    scores = [card.score for card in trend]
+    lead = [card.lead_time_mean_days for card in trend]
+    promised = [card.promised_lead_time_days for card in trend]
+    variance = [card.price_variance_percent for card in trend]
+    lead_top = charts.ceiling(lead + promised, at_least=Decimal(5))
+    variance_top = charts.ceiling(variance, at_least=Decimal(5))
+    return [
+        charts.line_chart(
+            "score", "Score (0–100)", labels, [("Score", "score", scores)],
+            low=ZERO, high=HUNDRED, show=lambda v: f"{v}",
+            references=[(Decimal(85), "low risk"), (Decimal(70), "medium risk")],
+        ),
+        _fraction_chart("on-time", "On time", labels, [c.on_time_rate for c in trend]),
+        _fraction_chart("in-full", "In full", labels, [c.in_full_rate for c in trend]),
+        charts.line_chart(
+            "lead-time", "Lead time (days)", labels,
+            [("Actual (mean)", "actual", lead), ("Promised", "promised", promised)],
+            low=ZERO, high=lead_top, show=lambda v: f"{v} d",
+        ),
+        _fraction_chart(
+            "first-match", "First-time match", labels, [c.first_time_match_rate for c in trend]
+        ),
+        charts.bar_chart(
+            "price", "Price against contract (%)", labels, variance,
+            low=-variance_top, high=variance_top, show=lambda v: f"{v:+} %",
+            tone=lambda v: "good" if v <= 0 else "warn" if v <= 2 else "bad",
+        ),
+    ]  # fmt: skip
+
+
+@login_required
+@require_safe
+def scorecard_detail(request: HttpRequest, supplier_id: int) -> HttpResponse:
+    _require(request.user, PurchaseOrder)
+    supplier = (
+        Partner.objects.in_scope_of(request.user)
+        .select_related("company")
+        .filter(pk=supplier_id)
+        .first()
+    )
+    if supplier is None:
+        raise Http404("No such supplier.")
+    today = timezone.localdate()
+    trend = selectors.supplier_trend(supplier.company_id, supplier.pk, today=today, months=12)
+    start, end = selectors.default_period(today)
+    (current,) = scorecards(supplier.company_id, start, end, supplier_ids={supplier.pk})
+    context = {
+        "title": f"Scorecard of {supplier.name}",
+        "supplier": supplier,
+        "current": current,
+        "trend": trend,
+        "charts": _trend_charts(trend),
+        "risk_tones": RISK_TONES,
+        "can_apply": has_model_permission(request.user, Partner, "change"),
+    }
+    return render_page(request, "purchasing/scorecard_detail.html", context)
+
+
+# -- the buyers' exception queue ----------------------------------------------------------------
+
+SEVERITIES = {3: "High", 2: "Medium", 1: "Low"}
+
+
+@login_required
+@require_safe
+def exception_queue(request: HttpRequest) -> HttpResponse:
+    _require(request.user, PurchaseException)
+    form = pf.ExceptionFilterForm(request.GET or None)
+    rows = selectors.exception_queue(PurchaseException.objects.restrict(request.user)).order_by(
+        "-severity", "-days", "opened_at", "pk"
+    )
+    if form.is_valid():
+        if form.cleaned_data["kind"]:
+            rows = rows.filter(kind=form.cleaned_data["kind"])
+        if form.cleaned_data["mine"]:
+            rows = rows.filter(owner_id=request.user.pk)
+    page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
+    can_change = has_model_permission(request.user, PurchaseOrder, "change")
+    context = {
+        "title": "Exception queue",
+        "form": form,
+        "page": page,
+        "severities": SEVERITIES,
+        "can_refresh": can_change,
+        "can_resend": can_change,
+    }
+    return render_page(request, "purchasing/exception_queue.html", context)
+
+
+@login_required
+@require_POST
+def exception_refresh(request: HttpRequest) -> HttpResponse:
+    _require(request.user, PurchaseOrder, "change")
+    started = timezone.now()
+    exceptions.refresh_exceptions()
+    visible = PurchaseException.objects.restrict(request.user)
+    opened = visible.filter(opened_at__gte=started).count()
+    closed = visible.filter(closed_at__gte=started).count()
+    messages.success(request, f"Refreshed: {opened} opened, {closed} closed.")
+    return redirect("purchasing:exceptions")
+
+
+@login_required
+@require_POST
+def exception_resend(request: HttpRequest, pk: int) -> HttpResponse:
+    _require(request.user, PurchaseException)
+    item = PurchaseException.objects.restrict(request.user).filter(pk=pk).first()
+    if item is None:
+        raise Http404("No such exception.")
+    order = _order(request, item.order_id, "change")
+    try:
+        sent = exceptions.resend_order(Actor.of(request.user), item.pk)
+    except DomainError as error:
+        _refused(request, error)
+    else:
+        messages.success(request, f"{order} sent again to {sent.supplier.email}.")
+    return redirect("purchasing:exceptions")

@@ -108,11 +108,16 @@ PURCHASING_PAGES = (
      "purchasing.view_purchaserequisition"),
     ("purchasing-rfqs", "Requests for quotation", "purchasing:rfq_list",
      "purchasing.view_requestforquotation"),
+    ("purchasing-exceptions", "Exception queue", "purchasing:exceptions",
+     "purchasing.view_purchaseexception"),
+    ("purchasing-scorecards", "Vendor scorecards", "purchasing:scorecards",
+     "purchasing.view_purchaseorder"),
 )  # fmt: skip
 
 
 def _purchasing_group(user: Any) -> list[NavGroup]:
-    """Purchasing, for whoever may view purchase orders: orders, receipts, catalogue, matches."""
+    """Purchasing, for whoever may view purchase orders: orders, receipts, catalogue, matches,
+    the exception queue and the vendor scorecards."""
     if not user.is_authenticated or not user.has_perm("purchasing.view_purchaseorder"):
         return []
     entries = tuple(

@@ -16,8 +16,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client, override_settings
+from django.utils import timezone
 
 from crossdock.core.roles import Role, role_allows
+from crossdock.purchasing.models import ExceptionKind, PurchaseException
 from crossdock.purchasing.services import matching, orders, receiving
 from tests import factories
 from tests.api.conftest import ApiClient
@@ -31,12 +33,16 @@ ORDER = "purchasing.purchaseorder"
 MATCH = "purchasing.billmatch"
 TRANSFER = "inventory.transfer"
 INVOICE = "accounting.invoice"
+EXCEPTION = "purchasing.purchaseexception"
+PARTNER = "masterdata.partner"
 
 
 class Matrix:
     def __init__(self) -> None:
         company = factories.company("PUX", name="Purchasing matrix")
         self.buying = Buying(factories.warehouse(company))
+        self.buying.supplier.email = "orders@matrix.example"
+        self.buying.supplier.save()
         self.product = factories.product()
         self.offer = self.buying.offer(self.product, ("0", "5.00"))
         with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
@@ -72,6 +78,22 @@ class Matrix:
             SYSTEM, order_id, f"MX-{self.bills}", prices={self.line(order_id): D("9.00")}
         )
         return bill.pk
+
+    def unconfirmed(self) -> int:
+        """An open exception on an order sent a week ago and not confirmed."""
+        order_id = orders.send_purchase_order(SYSTEM, self.approved()).pk
+        item = PurchaseException.objects.create(
+            company=self.buying.company,
+            kind=ExceptionKind.UNCONFIRMED,
+            order_id=order_id,
+            owner=self.buying.buyer,
+            severity=3,
+            days=7,
+            message="Not confirmed 7 days after it was sent.",
+            suggested_action="Remind the supplier.",
+            opened_at=timezone.now(),
+        )
+        return item.pk
 
     def offer_body(self, product: Any = None) -> dict[str, Any]:
         return {
@@ -208,6 +230,33 @@ ENDPOINTS: dict[str, tuple[str, str, list[tuple[str, str]], int, Any]] = {
         "post", "/api/v1/bill-matches/{invoice_id}/request-credit", [(MATCH, "change")], 200,
         lambda c, m: c.post(f"bill-matches/{m.held_bill()}/request-credit", {"note": "too much"}),
     ),
+    "list-scorecards": (
+        "get", "/api/v1/supplier-scorecards", [(ORDER, "view")], 200,
+        lambda c, m: c.get(f"supplier-scorecards?company={m.buying.company.pk}"),
+    ),
+    "scorecard-trend": (
+        "get", "/api/v1/supplier-scorecards/{supplier_id}/trend", [(ORDER, "view")], 200,
+        lambda c, m: c.get(f"supplier-scorecards/{m.buying.supplier.pk}/trend?months=2"),
+    ),
+    "apply-risk-classes": (
+        "post", "/api/v1/supplier-scorecards/apply-risk-classes",
+        [(ORDER, "view"), (PARTNER, "change")], 200,
+        lambda c, m: c.post("supplier-scorecards/apply-risk-classes",
+                            {"company": m.buying.company.pk}),
+    ),
+    "list-exceptions": (
+        "get", "/api/v1/purchase-exceptions", [(EXCEPTION, "view")], 200,
+        lambda c, m: c.get("purchase-exceptions"),
+    ),
+    "refresh-exceptions": (
+        "post", "/api/v1/purchase-exceptions/refresh", [(ORDER, "change")], 200,
+        lambda c, m: c.post("purchase-exceptions/refresh"),
+    ),
+    "resend-order": (
+        "post", "/api/v1/purchase-exceptions/{id}/resend-order",
+        [(EXCEPTION, "view"), (ORDER, "change")], 200,
+        lambda c, m: c.post(f"purchase-exceptions/{m.unconfirmed()}/resend-order"),
+    ),
 }  # fmt: skip
 
 
@@ -274,3 +323,7 @@ def test_the_matrix_is_not_all_or_nothing():
     assert not permitted(Role.AR_CLERK, "bill-order")
     assert not permitted(Role.BUYER, "accept-variance")
     assert not permitted(Role.AUDITOR, "create-order")
+    assert permitted(Role.WAREHOUSE_OPERATOR, "list-scorecards")
+    assert not permitted(Role.SALES_REP, "apply-risk-classes")  # changes partners, sees no orders
+    assert permitted(Role.BUYER, "resend-order")
+    assert not permitted(Role.WAREHOUSE_OPERATOR, "list-exceptions")

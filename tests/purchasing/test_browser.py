@@ -89,3 +89,40 @@ def test_buyer_orders_operator_receives_on_a_phone_and_clerk_bills(browser, buyi
         assert (order.state, match.status) == (OrderState.RECEIVED, "price_variance")
     else:
         assert (order.state, match.status) == (OrderState.BILLED, "matched")
+
+
+def test_scorecard_charts_and_the_exception_queue(browser, buying):
+    """A buyer reads a supplier's trend as charts, then re-sends an order from the queue."""
+    from django.utils import timezone
+
+    from crossdock.purchasing.services import orders
+    from crossdock.purchasing.services.exceptions import refresh_exceptions
+
+    buying.supplier.email = "orders@supplier.example"
+    buying.supplier.save()
+    order = buying.order((factories.product(), "10", "2.00"))
+    orders.submit_purchase_order(buying.actor, order.pk)
+    orders.send_purchase_order(buying.actor, order.pk)
+    PurchaseOrder.objects.filter(pk=order.pk).update(
+        sent_at=timezone.now() - datetime.timedelta(days=8)
+    )
+    refresh_exceptions()
+
+    page = browser.page(buying.buyer)
+    page.goto("/purchasing/")
+    page.get_by_role("link", name="Vendor scorecards").click()
+    expect(page.get_by_role("heading", name="Vendor scorecards")).to_be_visible()
+    page.goto(f"/purchasing/scorecards/{buying.supplier.pk}/")
+    chart = page.locator("[data-chart='score'] svg")
+    expect(chart).to_be_visible()
+    expect(page.locator("#trend svg")).to_have_count(6)
+    assert chart.bounding_box()["height"] > 50
+
+    page.get_by_role("link", name="Exception queue").click()
+    item = page.locator("[data-exception]").first
+    expect(item).to_contain_text(order.reference)
+    expect(item.locator("[data-kind]")).to_have_text("Order not confirmed by the supplier")
+    expect(page.get_by_role("heading", name="High (1)")).to_be_visible()
+    item.get_by_role("button", name="Re-send order").click()
+    expect(page.get_by_role("status")).to_contain_text("sent again to orders@supplier.example")
+    assert browser.js_errors == []

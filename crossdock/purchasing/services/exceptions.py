@@ -19,6 +19,9 @@ to the supplier. Items whose cause is gone (confirmed, received, cancelled,
 closed) are closed. Each opening and closing publishes
 ``purchasing.exception.opened`` / ``.closed``; buyers get one e-mail listing
 their new items.
+
+:func:`resend_order` sends the order of an open *unconfirmed* item to its
+supplier again (the worker e-mails it with its PDF).
 """
 
 from __future__ import annotations
@@ -36,6 +39,8 @@ from django.db.models import F, Sum
 from django.utils import timezone
 
 from crossdock.core import events
+from crossdock.core.context import Actor
+from crossdock.core.errors import ConflictError, DomainError, NotFoundError
 from crossdock.inventory.models import Quant
 from crossdock.masterdata.models.organisation import SELLABLE_KINDS
 from crossdock.purchasing.events import PurchaseExceptionChanged
@@ -246,3 +251,29 @@ def _notify_owners(created: list[PurchaseException]) -> None:
                 logger.warning("could not e-mail %s about purchase exceptions", address)
 
         transaction.on_commit(send)
+
+
+def resend_order(actor: Actor, exception_id: int) -> PurchaseOrder:
+    """Send the order of an open *unconfirmed* item again; refused for any other item.
+
+    The order is marked sent again (audited, ``sent_at`` now) and e-mailed by the worker,
+    so its wait for a confirmation starts over and the next refresh closes the item.
+    """
+    from crossdock.purchasing.services.orders import send_purchase_order
+
+    item = (
+        PurchaseException.objects.select_related("order__supplier").filter(pk=exception_id).first()
+    )
+    if item is None:
+        raise NotFoundError(f"No purchase exception with id {exception_id}.")
+    if not item.is_open:
+        raise ConflictError("The item is closed; the order needs no re-sending.")
+    if item.kind != ExceptionKind.UNCONFIRMED:
+        raise ConflictError(
+            f"Only an unconfirmed order is re-sent; this item is {item.get_kind_display()}."
+        )
+    supplier = item.order.supplier
+    if not supplier.email:
+        message = f"{supplier.code} has no e-mail address; add one or send the order another way."
+        raise DomainError(f"supplier: {message}", fields={"supplier": [message]})
+    return send_purchase_order(actor, item.order_id)
