@@ -65,9 +65,11 @@ PURCHASE_ORDER = "purchase-order"
 if TYPE_CHECKING:
     Price = Decimal
     Quantity = Decimal
+    Percent = Decimal
 else:
     Price = decimal_type(PRICE_SCALE)
     Quantity = decimal_type(QUANTITY_SCALE)
+    Percent = decimal_type(4)
 
 # -- schemas ---------------------------------------------------------------------------------
 
@@ -91,6 +93,9 @@ class OfferIn(InputSchema):
     valid_to: datetime.date | None = None
     contract_reference: Annotated[Text, Field(max_length=60)] = ""
     preference: Annotated[int, Field(strict=True, ge=1, le=32767)] = 1
+    estimated_landed_cost_percent: Percent = Field(
+        Decimal(0), description="Freight, duty and handling expected on top of the price, in %."
+    )
     version: Id | None = Field(None, description="The version you edited; 412 if stale.")
 
 
@@ -105,6 +110,7 @@ class OfferPatch(InputSchema):
     valid_to: datetime.date | None = None
     contract_reference: Annotated[Text, Field(max_length=60)] | None = None
     preference: Annotated[int, Field(strict=True, ge=1, le=32767)] | None = None
+    estimated_landed_cost_percent: Percent | None = None
     version: Id | None = Field(None, description="The version you edited; 412 if stale.")
 
 
@@ -129,6 +135,7 @@ class OfferOut(Schema):
     contract_reference: str
     on_contract: bool
     preference: int
+    estimated_landed_cost_percent: str
     active: bool
     version: int
 
@@ -236,6 +243,13 @@ class OrderLineOut(Schema):
     open_quantity: str
     off_contract: bool
     offer: int | None
+    estimated_landed_cost: str = Field(description="Expected per unit, in the order's currency.")
+    landed_cost_estimated_company: str = Field(
+        description="Expected on the received (else ordered) quantity, in company currency."
+    )
+    landed_cost_actual_company: str = Field(
+        description="Posted landed costs allocated to the line's receipts, in company currency."
+    )
 
 
 class RevisionOut(Schema):
@@ -261,6 +275,7 @@ class OrderOut(Schema):
     revision: int
     amount: str
     amount_company: str
+    estimated_landed_amount: str
     note: str
     version: int
 
@@ -270,6 +285,8 @@ class OrderDetailOut(OrderOut):
     approval_request: int | None
     lines: list[OrderLineOut]
     revisions: list[RevisionOut]
+    landed_cost_estimated_company: str
+    landed_cost_actual_company: str
 
 
 class OrderPage(Schema):
@@ -536,6 +553,7 @@ def offer_data(offer: SupplierProduct) -> dict[str, Any]:
         "valid_from": _date(offer.valid_from), "valid_to": _date(offer.valid_to),
         "contract_reference": offer.contract_reference, "on_contract": offer.on_contract,
         "preference": offer.preference, "active": offer.active, "version": offer.version,
+        "estimated_landed_cost_percent": str(offer.estimated_landed_cost_percent),
     }  # fmt: skip
 
 
@@ -557,7 +575,8 @@ def order_data(order: PurchaseOrder) -> dict[str, Any]:
         "order_date": order.order_date.isoformat(),
         "expected_date": order.expected_date.isoformat(), "buyer": order.buyer_id,
         "revision": order.revision, "amount": str(order.amount),
-        "amount_company": str(order.amount_company), "note": order.note,
+        "amount_company": str(order.amount_company),
+        "estimated_landed_amount": str(order.estimated_landed_amount), "note": order.note,
         "version": order.version,
     }  # fmt: skip
 
@@ -566,7 +585,7 @@ def order_detail(order: PurchaseOrder) -> dict[str, Any]:
     from crossdock.approvals.services import request_for
 
     request = request_for(PURCHASE_ORDER, order.pk)
-    lines = order.lines.select_related("product").order_by("sequence", "pk")
+    landed = selectors.landed_costs(order)
     return {
         **order_data(order),
         "rejection_comment": order.rejection_comment,
@@ -582,10 +601,15 @@ def order_detail(order: PurchaseOrder) -> dict[str, Any]:
                 "received_quantity": str(x.received_quantity),
                 "billed_quantity": str(x.billed_quantity),
                 "open_quantity": str(x.open_quantity), "off_contract": x.off_contract,
-                "offer": x.offer_id,
+                "offer": x.offer_id, "estimated_landed_cost": str(x.estimated_landed_cost),
+                "landed_cost_estimated_company": str(row.estimated),
+                "landed_cost_actual_company": str(row.actual),
             }
-            for x in lines
+            for row in landed.lines
+            for x in [row.line]
         ],
+        "landed_cost_estimated_company": str(landed.estimated),
+        "landed_cost_actual_company": str(landed.actual),
         "revisions": [
             {
                 "number": r.number, "changed_by": r.changed_by_id,
@@ -738,6 +762,7 @@ def _offer_draft(company_id: int, payload: OfferIn) -> catalogue.OfferDraft:
         order_multiple=payload.order_multiple, lead_time_days=payload.lead_time_days,
         valid_from=payload.valid_from, valid_to=payload.valid_to,
         contract_reference=payload.contract_reference, preference=payload.preference,
+        estimated_landed_cost_percent=payload.estimated_landed_cost_percent,
     )  # fmt: skip
 
 
@@ -814,8 +839,15 @@ def update_offer(
         lead_time_days=given("lead_time_days"), valid_from=given("valid_from"),
         valid_to=given("valid_to"), contract_reference=given("contract_reference") or "",
         preference=given("preference"),
+        estimated_landed_cost_percent=given("estimated_landed_cost_percent"),
     )  # fmt: skip
-    for name in ("minimum_quantity", "order_multiple", "lead_time_days", "preference"):
+    for name in (
+        "minimum_quantity",
+        "order_multiple",
+        "lead_time_days",
+        "preference",
+        "estimated_landed_cost_percent",
+    ):
         if getattr(draft, name) is None:
             raise DomainError(f"{name}: May not be null.", fields={name: ["May not be null."]})
     catalogue.save_offer(

@@ -315,6 +315,12 @@ class OfferForm(forms.Form):
     valid_to = forms.DateField(label="Valid to", widget=DATE, required=False)
     contract_reference = forms.CharField(label="Contract", max_length=60, required=False)
     preference = forms.IntegerField(label="Preference (1 first)", initial=1, min_value=1)
+    estimated_landed_cost_percent = _number(
+        "Expected landed cost (%)",
+        required=False,
+        initial=0,
+        help_text="Freight, duty and handling on top of the price, for margin planning.",
+    )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args: Any, user: Any, editing: bool = False, **kwargs: Any) -> None:
@@ -382,6 +388,7 @@ def offer_draft(
         valid_to=data["valid_to"],
         contract_reference=data["contract_reference"],
         preference=data["preference"],
+        estimated_landed_cost_percent=data["estimated_landed_cost_percent"] or Decimal(0),
     )
 
 

@@ -14,6 +14,7 @@ from crossdock.purchasing.models import (
     PurchaseException,
     PurchaseOrder,
     PurchaseOrderLine,
+    PurchaseReceiptLine,
     PurchasingSettings,
 )
 from crossdock.purchasing.models.matching import EXCEPTION_STATUSES
@@ -116,3 +117,53 @@ def supplier_trend(
         scorecards(company_id, start, end, supplier_ids={supplier_id})[0]
         for start, end in last_months(today, months)
     ]
+
+
+@dataclass(frozen=True)
+class LandedLine:
+    """One order line's landed costs: expected on what was received, and actually posted."""
+
+    line: PurchaseOrderLine
+    estimated: Decimal  # company currency, on the received quantity (on the order until then)
+    actual: Decimal  # company currency: posted landed costs allocated to its receipt moves
+
+
+@dataclass(frozen=True)
+class LandedCosts:
+    lines: list[LandedLine]
+    estimated: Decimal
+    actual: Decimal
+
+
+def landed_costs(order: PurchaseOrder) -> LandedCosts:
+    """Estimated landed costs (from the catalogue at order time) beside the actual ones
+    posted on the order's receipts — in the company's currency, per line and in total."""
+    from django.db.models import Sum
+
+    from crossdock.accounting.models import LandedCostLine
+
+    lines = list(order.lines.select_related("product").order_by("sequence", "pk"))
+    links = dict(
+        PurchaseReceiptLine.objects.filter(line__order=order).values_list("move_id", "line_id")
+    )
+    actual: dict[int, Decimal] = {}
+    for move_id, allocated in (
+        LandedCostLine.objects.filter(move_id__in=list(links), landed_cost__state="posted")
+        .order_by()
+        .values("move_id")
+        .annotate(total=Sum("allocated"))
+        .values_list("move_id", "total")
+    ):
+        line_id = links[move_id]
+        actual[line_id] = actual.get(line_id, Decimal(0)) + allocated
+    base = order.company.base_currency
+    rows = []
+    for line in lines:
+        quantity = line.received_quantity or line.quantity
+        estimate = base.round(quantity * line.estimated_landed_cost * order.rate)
+        rows.append(LandedLine(line, estimate, actual.get(line.pk, Decimal(0))))
+    return LandedCosts(
+        rows,
+        sum((r.estimated for r in rows), Decimal(0)),
+        sum((r.actual for r in rows), Decimal(0)),
+    )

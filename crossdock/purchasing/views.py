@@ -315,6 +315,7 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "title": str(order),
         "order": order,
         "lines": lines,
+        "landed": _landed_with_margins(order),
         "revisions": _revisions(order, skus),
         "approval": request_for(PURCHASE_ORDER, order.pk),
         "history": _history(user, order),
@@ -727,6 +728,7 @@ def offer_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "valid_to": offer.valid_to,
         "contract_reference": offer.contract_reference,
         "preference": offer.preference,
+        "estimated_landed_cost_percent": offer.estimated_landed_cost_percent,
         "version": offer.version,
     }
     breaks = [
@@ -1044,3 +1046,34 @@ def exception_resend(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, f"{order} sent again to {sent.supplier.email}.")
     return redirect("purchasing:exceptions")
+
+
+def _landed_with_margins(order: PurchaseOrder) -> list[dict[str, Any]]:
+    """Per line: expected and actual landed costs (company currency), the landed unit cost
+    and the margin against the product's list price where both are in the company currency."""
+    landed = selectors.landed_costs(order)
+    base = order.company.base_currency
+    rows = []
+    for row in landed.lines:
+        line = row.line
+        quantity = line.received_quantity or line.quantity
+        per_unit = row.actual / quantity if row.actual and quantity else None
+        unit_cost = line.unit_price * order.rate + (
+            per_unit if per_unit is not None else line.estimated_landed_cost * order.rate
+        )
+        price = line.product.list_price
+        margin = None
+        if price and line.product.currency_id == base.pk:
+            margin = ((price - unit_cost) * 100 / price).quantize(Decimal("0.1"))
+        rows.append(
+            {
+                "line": line,
+                "estimated": row.estimated,
+                "actual": row.actual,
+                "unit_cost": base.round(unit_cost),
+                "list_price": price,
+                "margin": margin,
+                "basis": "actual" if per_unit is not None else "estimated",
+            }
+        )
+    return rows

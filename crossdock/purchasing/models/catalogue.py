@@ -11,11 +11,13 @@ unit price from a minimum quantity on.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 
-from crossdock.core.fields import PriceField, QuantityField
+from crossdock.core.fields import FixedDecimalField, PriceField, QuantityField
 from crossdock.core.permissions import ScopedModel
 
 
@@ -40,6 +42,11 @@ class SupplierProduct(ScopedModel):
         max_length=60, blank=True, help_text="The contract this price is agreed under."
     )
     preference = models.PositiveSmallIntegerField(default=1, help_text="1 is preferred first.")
+    estimated_landed_cost_percent = FixedDecimalField(
+        scale=4,
+        default=Decimal(0),
+        help_text="Freight, duty and handling expected on top of the price, in % (for margins).",
+    )
     active = models.BooleanField(default=True)
 
     class Meta:
@@ -55,6 +62,10 @@ class SupplierProduct(ScopedModel):
             ),
             models.CheckConstraint(
                 condition=Q(order_multiple__gt=0), name="supplier_product_multiple_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(estimated_landed_cost_percent__gte=0),
+                name="supplier_product_landed_estimate_not_negative",
             ),
             models.CheckConstraint(
                 condition=Q(valid_to__isnull=True)

@@ -120,6 +120,9 @@ class PurchaseOrder(ScopedModel):
     revision = models.PositiveIntegerField(default=0)
     amount = MoneyField(default=0, help_text="Order total in the order's currency.")
     amount_company = MoneyField(default=0, help_text="Order total in the company's currency.")
+    estimated_landed_amount = MoneyField(
+        default=0, help_text="Expected landed costs on top of the total, in the order's currency."
+    )
     note = models.CharField(max_length=200, blank=True)
     rejection_comment = models.TextField(blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
@@ -163,6 +166,10 @@ class PurchaseOrderLine(models.Model):
         related_name="+",
     )
     off_contract = models.BooleanField(default=False)
+    estimated_landed_cost = PriceField(
+        default=Decimal(0),
+        help_text="Expected freight, duty and handling per unit, in the order's currency.",
+    )
     expected_date = models.DateField()
     confirmed_quantity = QuantityField(null=True, blank=True)
     confirmed_date = models.DateField(null=True, blank=True)

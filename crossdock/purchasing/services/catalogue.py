@@ -52,6 +52,7 @@ class OfferDraft:
     valid_to: datetime.date | None = None
     contract_reference: str = ""
     preference: int = 1
+    estimated_landed_cost_percent: Decimal = Decimal(0)
 
 
 def _check(draft: OfferDraft) -> dict[str, Any]:
@@ -80,6 +81,11 @@ def _check(draft: OfferDraft) -> dict[str, Any]:
     multiple = exact(
         draft.order_multiple, QUANTITY_SCALE, "order_multiple", problems, positive=True
     )
+    landed = exact(
+        draft.estimated_landed_cost_percent, 4, "estimated_landed_cost_percent", problems
+    )
+    if landed is not None and landed > 1000:
+        problems["estimated_landed_cost_percent"] = ["At most 1000 %."]
     if not isinstance(draft.lead_time_days, int) or draft.lead_time_days < 0:
         problems["lead_time_days"] = ["A whole number of days, zero or more."]
     if draft.valid_from and draft.valid_to and draft.valid_to < draft.valid_from:
@@ -102,6 +108,7 @@ def _check(draft: OfferDraft) -> dict[str, Any]:
         "currency": currency,
         "minimum_quantity": moq,
         "order_multiple": multiple,
+        "landed": landed,
         "breaks": sorted(breaks),
     }
 
@@ -164,6 +171,7 @@ def save_offer(
         offer.valid_to = draft.valid_to
         offer.contract_reference = draft.contract_reference.strip()
         offer.preference = draft.preference
+        offer.estimated_landed_cost_percent = checked["landed"]
         require(actor, offer, action)
         offer.save()
         offer.breaks.all().delete()

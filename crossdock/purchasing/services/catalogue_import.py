@@ -43,10 +43,12 @@ KNOWN = (
     "valid_to",
     "contract_reference",
     "preference",
+    "landed_cost_percent",
 )
 ALIASES = {"sku": "product", "price": "unit_price", "pack_size": "order_multiple",
            "minimum_order_quantity": "moq", "break_quantity": "min_quantity",
-           "lead_time": "lead_time_days", "contract": "contract_reference"}  # fmt: skip
+           "lead_time": "lead_time_days", "contract": "contract_reference",
+           "estimated_landed_cost_percent": "landed_cost_percent"}  # fmt: skip
 MAX_ROWS = 50_000
 
 
@@ -169,6 +171,9 @@ def import_catalogue(
                 "valid_from": _date(cell(values, "valid_from"), row, "valid_from", errors),
                 "valid_to": _date(cell(values, "valid_to"), row, "valid_to", errors),
                 "contract": cell(values, "contract_reference"),
+                "landed": _decimal(
+                    cell(values, "landed_cost_percent") or "0", row, "landed_cost_percent", errors
+                ),
                 "breaks": [],
                 "rows": [],
             }
@@ -198,6 +203,7 @@ def import_catalogue(
                     valid_to=entry["valid_to"],
                     contract_reference=entry["contract"],
                     preference=entry["preference"],
+                    estimated_landed_cost_percent=entry["landed"],
                 )
                 old = existing.get(key)
                 try:

@@ -60,6 +60,7 @@ from crossdock.purchasing.services.catalogue import catalogue_price, check_pack,
 from crossdock.purchasing.services.common import exact, refuse
 
 MAX_LINES = 2000
+PRICE = Decimal(1).scaleb(-PRICE_SCALE)
 
 
 @dataclass(frozen=True)
@@ -267,6 +268,9 @@ def _check(draft: OrderDraft, *, keep_received: dict[int, Decimal] | None = None
             ]
             continue
         on_contract = offer is not None and offer.on_contract and listed == price
+        landed_per_unit = Decimal(0)
+        if offer is not None and offer.currency_id == currency.pk:
+            landed_per_unit = (price * offer.estimated_landed_cost_percent / 100).quantize(PRICE)
         lines.append(
             PurchaseOrderLine(
                 sequence=(index + 1) * 10,
@@ -276,6 +280,7 @@ def _check(draft: OrderDraft, *, keep_received: dict[int, Decimal] | None = None
                 unit_price=price,
                 offer=offer,
                 off_contract=not on_contract,
+                estimated_landed_cost=landed_per_unit,
                 expected_date=given.expected_date or expected,
             )
         )
@@ -289,6 +294,13 @@ def _totals(checked: _Checked) -> tuple[Decimal, Decimal]:
     )
     company_amount = checked.company.base_currency.round(amount * checked.rate)
     return amount, company_amount
+
+
+def _landed_estimate(checked: _Checked) -> Decimal:
+    """Expected landed costs of the lines, in the order's currency."""
+    return checked.currency.round(
+        sum((item.quantity * item.estimated_landed_cost for item in checked.lines), Decimal(0))
+    )
 
 
 def _reference(company: Company) -> str:
@@ -316,6 +328,7 @@ def create_purchase_order(actor: Actor, draft: OrderDraft) -> PurchaseOrder:
             buyer=actor.user,
             amount=amount,
             amount_company=company_amount,
+            estimated_landed_amount=_landed_estimate(checked),
             note=draft.note,
         )
         require(actor, order, "add")
@@ -431,6 +444,7 @@ def revise_purchase_order(
         for line in checked.lines:
             line.save()
         order.amount, order.amount_company = amount, company_amount
+        order.estimated_landed_amount = _landed_estimate(checked)
         order.expected_date = checked.expected_date
         order.note = draft.note
         order.version += 1
