@@ -21,6 +21,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -504,43 +505,40 @@ def _date(value: datetime.date | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
-def _offer(user: Any, pk: int, action: str = "view") -> SupplierProduct:
-    require_permission(user, SupplierProduct, action)
+def _scoped[M: models.Model](
+    user: Any, model: type[M], action: str, missing: str, related: str, **lookup: Any
+) -> M:
+    """One row the user may ``action`` (with ``related`` loaded), else 404 saying ``missing``."""
+    require_permission(user, model, action)
     found = (
-        SupplierProduct.objects.restrict(user, action)
-        .select_related("currency", "product")
-        .filter(pk=pk)
+        model.objects.restrict(user, action)  # type: ignore[attr-defined]
+        .select_related(*related.split())
+        .filter(**lookup)
         .first()
     )
     if found is None:
-        raise NotFoundError(f"No catalogue entry with id {pk}.")
+        raise NotFoundError(missing)
     return found
+
+
+def _offer(user: Any, pk: int, action: str = "view") -> SupplierProduct:
+    return _scoped(
+        user, SupplierProduct, action, f"No catalogue entry with id {pk}.", "currency product",
+        pk=pk,
+    )  # fmt: skip
 
 
 def _order(user: Any, pk: int, action: str = "view") -> PurchaseOrder:
-    require_permission(user, PurchaseOrder, action)
-    found = (
-        PurchaseOrder.objects.restrict(user, action)
-        .select_related("currency")
-        .filter(pk=pk)
-        .first()
+    return _scoped(
+        user, PurchaseOrder, action, f"No purchase order with id {pk}.", "currency", pk=pk
     )
-    if found is None:
-        raise NotFoundError(f"No purchase order with id {pk}.")
-    return found
 
 
 def _match(user: Any, invoice_id: int, action: str = "view") -> BillMatch:
-    require_permission(user, BillMatch, action)
-    found = (
-        BillMatch.objects.restrict(user, action)
-        .select_related("invoice")
-        .filter(invoice_id=invoice_id)
-        .first()
-    )
-    if found is None:
-        raise NotFoundError(f"No match for bill {invoice_id}.")
-    return found
+    return _scoped(
+        user, BillMatch, action, f"No match for bill {invoice_id}.", "invoice",
+        invoice_id=invoice_id,
+    )  # fmt: skip
 
 
 def offer_data(offer: SupplierProduct) -> dict[str, Any]:
