@@ -203,11 +203,12 @@ def _move_stock(
 
 @dataclass(frozen=True)
 class CheckOutcome:
-    """The outcome of one check: ``passed`` for pass/fail, ``value`` for a measured check."""
+    """The outcome of one check: ``passed`` for pass/fail, ``value`` for a measured check
+    (a decimal, or its text as typed: it is read exactly)."""
 
     check_id: int
     passed: bool | None = None
-    value: Decimal | None = None
+    value: Decimal | str | None = None
 
 
 @dataclass(frozen=True)
