@@ -301,3 +301,30 @@ def test_scorecards_get_the_rejection_rate(buying, product):
     )[0]  # fmt: skip
     assert card.rejection_rate == D("0.2000")
     assert card.score is not None
+
+
+def test_a_huge_or_odd_number_is_refused_not_a_crash(buying, product):
+    receive(buying, product, "10")
+    inspection = Inspection.objects.get()
+    for accepted in ("1e40", "NaN", "ten"):
+        with pytest.raises(DomainError) as raised:
+            record_results(SYSTEM, inspection.pk, _outcome(inspection, accepted, "0"))
+        assert "accepted_quantity" in raised.value.fields
+    with pytest.raises(DomainError) as raised:
+        record_results(SYSTEM, inspection.pk, _outcome(inspection, "10", "0", weight="1e40"))
+    assert "results[1].value" in raised.value.fields
+
+
+def test_scrapped_goods_leave_quality_hold_through_the_scrap_service(buying, product):
+    receive(buying, product, "10")
+    inspection = Inspection.objects.get()
+    record_results(
+        SYSTEM,
+        inspection.pk,
+        _outcome(inspection, "9", "1", disposition=Disposition.SCRAP, description="Rusty"),
+    )
+    scrap = Nonconformance.objects.get().disposition_transfer
+    assert scrap.kind == TransferKind.SCRAP
+    assert scrap.source == inspection.hold_location
+    assert scrap.moves.get().quantity == D(1)
+    assert stock(product, buying.warehouse) == D(9)

@@ -81,6 +81,7 @@ from crossdock.quality.models import (
 from crossdock.quality.selectors import PlanMatcher
 
 ZERO = Decimal(0)
+LIMIT = Decimal(10) ** 12  # what the exact fields hold, with their decimals
 
 
 # -- opening inspections on receipt ---------------------------------------------------------
@@ -246,6 +247,9 @@ def _exact(value: Any, where: str, problems: dict[str, list[str]]) -> Decimal | 
     if not number.is_finite():
         problems[where] = ["Not a number."]
         return None
+    if abs(number) >= LIMIT:
+        problems[where] = ["Too large."]
+        return None
     return number
 
 
@@ -273,9 +277,6 @@ def _checked(
                 continue
             if -value.as_tuple().exponent > 6:  # type: ignore[operator]
                 problems[f"{where}.value"] = ["At most 6 decimal places."]
-                continue
-            if abs(value) >= Decimal(10) ** 12:
-                problems[f"{where}.value"] = ["Out of range."]
                 continue
             results.append(
                 InspectionResult(
