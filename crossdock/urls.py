@@ -9,5 +9,6 @@ urlpatterns = [
     path("accounting/", include("crossdock.accounting.urls")),
     path("prices/", include("crossdock.masterdata.price_urls")),
     path("purchasing/", include("crossdock.purchasing.urls")),
+    path("quality/", include("crossdock.quality.urls")),
     path("", include("crossdock.web.urls")),
 ]

@@ -253,6 +253,27 @@ for _role in (
 ROLE_PERMISSIONS[Role.ADMINISTRATOR] |= _grant(list(_EXCEPTIONS), ALL)
 
 
+# Quality: the warehouse inspects received goods and records nonconformances, reading the
+# plans; the warehouse manager and the purchasing manager keep the plans; buyers, AP
+# clerks, the controller, auditors and executives read everything.
+_PLANS = ("quality.inspectionplan",)
+_INSPECTIONS = ("quality.inspection", "quality.nonconformance")
+for _role in (Role.WAREHOUSE_OPERATOR, Role.WAREHOUSE_MANAGER):
+    ROLE_PERMISSIONS[_role] |= _grant(list(_INSPECTIONS), EDIT) | _grant(list(_PLANS), (V,))
+for _role in (Role.WAREHOUSE_MANAGER, Role.PURCHASING_MANAGER):
+    ROLE_PERMISSIONS[_role] |= _grant(list(_PLANS), EDIT)
+for _role in (
+    Role.BUYER,
+    Role.PURCHASING_MANAGER,
+    Role.AP_CLERK,
+    Role.CONTROLLER,
+    Role.AUDITOR,
+    Role.EXECUTIVE,
+):
+    ROLE_PERMISSIONS[_role] |= _grant([*_PLANS, *_INSPECTIONS], (V,))
+ROLE_PERMISSIONS[Role.ADMINISTRATOR] |= _grant([*_PLANS, *_INSPECTIONS], ALL)
+
+
 def role_allows(role: Role, model_label: str, action: str) -> bool:
     return f"{model_label}:{action}" in ROLE_PERMISSIONS[role]
 

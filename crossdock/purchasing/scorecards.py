@@ -12,24 +12,27 @@ posted bill lines of the period, and computes per supplier:
   arrived by their due date;
 * **lead time** — mean and standard deviation in days from order date to
   receipt, beside the catalogue's promised lead time;
-* **quality rejection rate** — ``None`` until quality inspection records
-  rejections;
+* **quality rejection rate** — rejected over inspected quantity, from the
+  sources registered with :func:`register_rejection_source` (the quality
+  app registers its inspections; purchasing never imports it); ``None``
+  without inspections;
 * **first-time match rate** — bills whose first three-way match was *matched*;
 * **price variance** — billed value against the contract (catalogue) price of
   the same quantities, in percent (positive: billed above contract).
 
 A composite **score** (0–100) weighs on-time 35, in-full 25, first-time match
-20, lead-time reliability 10 and price 10; a missing component's weight is
-spread over the others. The **risk class** follows the score: 85 and above
-*low*, 70 and above *medium*, below *high*. :func:`apply_risk_classes` writes
-the classes back to the suppliers (audited), so supplier choice and approval
-policies (``supplier_risk``) use them.
+20, lead-time reliability 10, price 10 and quality (1 − rejection rate) 15; a
+missing component's weight is spread over the others. The **risk class**
+follows the score: 85 and above *low*, 70 and above *medium*, below *high*.
+:func:`apply_risk_classes` writes the classes back to the suppliers (audited),
+so supplier choice and approval policies (``supplier_risk``) use them.
 """
 
 from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -52,7 +55,38 @@ from crossdock.purchasing.services.catalogue import catalogue_price
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
 RATE = Decimal("0.0001")
-WEIGHTS = {"on_time": 35, "in_full": 25, "match": 20, "lead_time": 10, "price": 10}
+WEIGHTS = {
+    "on_time": 35,
+    "in_full": 25,
+    "match": 20,
+    "lead_time": 10,
+    "price": 10,
+    "quality": 15,
+}
+
+RejectionSource = Callable[
+    [int, "set[int] | None", datetime.date, datetime.date], dict[int, tuple[Decimal, Decimal]]
+]
+_rejection_sources: list[RejectionSource] = []
+
+
+def register_rejection_source(source: RejectionSource) -> None:
+    """Add a source of quality figures: ``source(company_id, supplier_ids, start, end)``
+    returns ``{supplier_id: (rejected, inspected)}`` quantities for the period (all suppliers
+    when ``supplier_ids`` is None). A higher app registers it, so purchasing never imports it."""
+    if source not in _rejection_sources:
+        _rejection_sources.append(source)
+
+
+def _rejections(
+    company_id: int, suppliers: set[int] | None, start: Any, end: Any
+) -> dict[int, tuple[Decimal, Decimal]]:
+    totals: dict[int, tuple[Decimal, Decimal]] = {}
+    for source in _rejection_sources:
+        for supplier_id, (rejected, inspected) in source(company_id, suppliers, start, end).items():
+            before = totals.get(supplier_id, (ZERO, ZERO))
+            totals[supplier_id] = (before[0] + rejected, before[1] + inspected)
+    return totals
 
 
 @dataclass
@@ -218,6 +252,8 @@ def _score(card: Scorecard) -> None:
     if card.lead_time_mean_days and card.lead_time_std_days is not None:
         spread = card.lead_time_std_days / card.lead_time_mean_days
         parts["lead_time"] = max(ZERO, 1 - min(spread, Decimal(1)))
+    if card.rejection_rate is not None:
+        parts["quality"] = 1 - card.rejection_rate
     if card.price_variance_percent is not None:
         over = max(card.price_variance_percent, ZERO)
         parts["price"] = max(ZERO, 1 - min(over / 10, Decimal(1)))  # 10 % over contract → 0
@@ -242,10 +278,11 @@ def scorecards(
     in_full = _in_full(company_id, supplier_ids, start, end)
     prices = _price_variance(company_id, supplier_ids, start, end)
     matches = _first_matches(company_id, supplier_ids, start, end)
+    rejections = _rejections(company_id, supplier_ids, start, end)
     by_supplier: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for row in receipts:
         by_supplier[row["line__order__supplier_id"]].append(row)
-    active = set(by_supplier) | set(in_full) | set(prices) | set(matches)
+    active = set(by_supplier) | set(in_full) | set(prices) | set(matches) | set(rejections)
     if supplier_ids is not None:
         active |= supplier_ids
     partners = Partner.objects.in_bulk(active)
@@ -288,7 +325,11 @@ def scorecards(
             card.price_variance_percent = ((billed - contract) * HUNDRED / contract).quantize(
                 Decimal("0.01")
             )
-        card.notes.append("Quality rejections are not recorded yet (no inspections).")
+        rejected, inspected = rejections.get(supplier_id, (ZERO, ZERO))
+        if inspected:
+            card.rejection_rate = (rejected / inspected).quantize(RATE)
+        else:
+            card.notes.append("No quality inspections in the period.")
         _score(card)
         cards.append(card)
     return cards

@@ -60,6 +60,7 @@ def navigation_for(user: Any) -> list[NavGroup]:
         )
     groups.extend(_approvals_group(user))
     groups.extend(_purchasing_group(user))
+    groups.extend(_quality_group(user))
     groups.extend(_warehouse_group(user))
     groups.extend(_finance_group(user))
     if user.is_authenticated and user.has_perm(AUDIT_PERMISSION):
@@ -126,6 +127,27 @@ def _purchasing_group(user: Any) -> list[NavGroup]:
         if user.has_perm(permission)
     )
     return [NavGroup("Purchasing", entries)]
+
+
+# key, label, URL name, permission: the screens of crossdock.quality
+QUALITY_PAGES = (
+    ("quality-queue", "Inspections", "quality:queue", "quality.view_inspection"),
+    ("quality-nonconformances", "Nonconformances", "quality:nonconformance_list",
+     "quality.view_nonconformance"),
+    ("quality-plans", "Inspection plans", "quality:plan_list", "quality.view_inspectionplan"),
+)  # fmt: skip
+
+
+def _quality_group(user: Any) -> list[NavGroup]:
+    """Quality: the inspection queue, nonconformances and inspection plans."""
+    if not user.is_authenticated:
+        return []
+    entries = tuple(
+        NavEntry(key, label, reverse(url_name))
+        for key, label, url_name, permission in QUALITY_PAGES
+        if user.has_perm(permission)
+    )
+    return [NavGroup("Quality", entries)] if entries else []
 
 
 # key, label, URL name, permission: the warehouse screens of crossdock.inventory

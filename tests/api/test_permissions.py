@@ -208,7 +208,8 @@ def test_the_matrix_covers_every_endpoint(db):
         # tests/inventory/test_counts_api.py, tests/accounting/test_api.py,
         # test_payment_api.py, test_statement_api.py and test_landed_views.py and
         # test_invoice_api.py, tests/masterdata/test_price_api.py and
-        # tests/purchasing/test_api_permissions.py have those endpoints' own matrices.
+        # tests/purchasing/test_api_permissions.py and tests/quality/test_api_permissions.py
+        # have those endpoints' own matrices.
         if not {
             "Approvals",
             "Inventory",
@@ -220,6 +221,7 @@ def test_the_matrix_covers_every_endpoint(db):
             "Invoices and bills",
             "Price lists",
             "Purchasing",
+            "Quality",
         }
         & set(op.get("tags", []))
     }

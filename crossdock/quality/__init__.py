@@ -1,0 +1,1 @@
+"""Quality: inspection plans, inspections of received goods, nonconformances."""

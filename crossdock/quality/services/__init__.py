@@ -1,0 +1,1 @@
+"""Quality services: every change to plans, inspections and nonconformances goes through these."""
