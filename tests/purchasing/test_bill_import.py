@@ -437,3 +437,57 @@ def test_the_api_imports_the_file_and_answers_the_bill_and_its_match(buying, exa
     refused = client.client.post(url, {"file": upload})
     assert refused.status_code == 422
     assert "file" in refused.json()["errors"]
+
+
+def test_the_match_queue_screen_checks_then_imports_an_e_invoice(buying, example4, client):
+    clerk = factories.user(Role.AP_CLERK, companies=[buying.company])
+    client.force_login(clerk)
+    queue = client.get("/purchasing/matches/")
+    assert 'href="/purchasing/matches/import/"' in queue.content.decode()
+    url = "/purchasing/matches/import/"
+    assert client.get(url).status_code == 200
+    content = _read(CEN / "ubl-tc434-example4.xml")
+    before = _counts()
+    page = client.post(
+        url,
+        {
+            "company": buying.company.pk,
+            "file": SimpleUploadedFile("ubl-tc434-example4.xml", content),
+            "dry_run": "on",
+        },
+    )
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "The file can be imported" in text
+    assert "1000.00 / 675.00 DKK" in text  # computed tax beside the document's
+    assert _counts() == before
+    page = client.post(
+        url,
+        {
+            "company": buying.company.pk,
+            "file": SimpleUploadedFile("ubl-tc434-example4.xml", content),
+        },
+    )
+    bill = Invoice.objects.get(partner_reference="TOSL110")
+    assert f"/accounting/invoices/{bill.pk}/" in page.content.decode() or "Imported" in (
+        page.content.decode()
+    )
+    assert bill.state == InvoiceState.POSTED
+    again = client.post(
+        url,
+        {
+            "company": buying.company.pk,
+            "file": SimpleUploadedFile("ubl-tc434-example4.xml", content),
+        },
+    )
+    assert "partner_reference" in again.content.decode()
+    assert Invoice.objects.filter(partner_reference="TOSL110").count() == 1
+
+
+def test_the_import_screen_is_refused_to_a_buyer(buying, client):
+    client.force_login(buying.buyer)
+    assert client.get("/purchasing/matches/import/").status_code == 403
+    assert (
+        'href="/purchasing/matches/import/"'
+        not in client.get("/purchasing/matches/").content.decode()
+    )
