@@ -307,7 +307,8 @@ def _discount(
         percent = None
     if percent is None or not ZERO <= percent <= HUNDRED or _places(percent) > PERCENT_SCALE:
         problems[f"{where}.allowance_charge"].append(
-            f"{simple}; {amount} off {gross} is not a whole percentage."
+            f"{simple}; {amount} off {gross} is not an exact percentage (at most "
+            f"{PERCENT_SCALE} decimals)."
         )
         return ZERO
     return percent
