@@ -54,7 +54,14 @@ from crossdock.purchasing.models import (
     SupplierProduct,
 )
 from crossdock.purchasing.scorecards import Scorecard, apply_risk_classes, scorecards
-from crossdock.purchasing.services import catalogue, exceptions, matching, orders, receiving
+from crossdock.purchasing.services import (
+    bill_import,
+    catalogue,
+    exceptions,
+    matching,
+    orders,
+    receiving,
+)
 from crossdock.purchasing.services.catalogue_import import import_catalogue
 
 router = Router(tags=["Purchasing"])
@@ -1599,3 +1606,109 @@ def import_offers(
     raise DomainError(
         f"Nothing was imported: row {first['row']}: {first['message']}", fields=fields
     )
+
+
+# -- importing a supplier's e-invoice ---------------------------------------------------------
+
+
+class ImportedLineOut(Schema):
+    line: str
+    product: int
+    sku: str
+    description: str
+    quantity: str
+    unit_price: str
+    discount_percent: str
+    order: str | None
+    stock_move: int | None
+    subtotal: str
+    document_subtotal: str | None
+
+
+class BillImportOut(Schema):
+    dry_run: bool
+    document_type: str
+    kind: str
+    bill: int | None
+    state: str | None
+    match_status: str | None
+    match_reason: str
+    supplier: int
+    supplier_name: str
+    partner_reference: str
+    date: str
+    currency: str
+    untaxed_amount: str
+    tax_amount: str
+    total_amount: str
+    document_tax_amount: str | None
+    document_payable_amount: str | None
+    tax_differs: bool
+    lines: list[ImportedLineOut]
+    warnings: list[str]
+
+
+def bill_import_data(result: bill_import.BillImportResult) -> dict[str, Any]:
+    return {
+        "dry_run": result.dry_run, "document_type": result.document_type, "kind": result.kind,
+        "bill": result.bill_id, "state": result.state, "match_status": result.match_status,
+        "match_reason": result.match_reason, "supplier": result.supplier_id,
+        "supplier_name": result.supplier_name, "partner_reference": result.partner_reference,
+        "date": result.date.isoformat(), "currency": result.currency,
+        "untaxed_amount": str(result.untaxed_amount), "tax_amount": str(result.tax_amount),
+        "total_amount": str(result.total_amount),
+        "document_tax_amount": _text(result.document_tax_amount),
+        "document_payable_amount": _text(result.document_payable_amount),
+        "tax_differs": result.tax_differs,
+        "lines": [
+            {
+                "line": x.line, "product": x.product_id, "sku": x.sku,
+                "description": x.description, "quantity": str(x.quantity),
+                "unit_price": str(x.unit_price), "discount_percent": str(x.discount_percent),
+                "order": x.order, "stock_move": x.stock_move_id, "subtotal": str(x.subtotal),
+                "document_subtotal": _text(x.document_subtotal),
+            }
+            for x in result.lines
+        ],
+        "warnings": result.warnings,
+    }  # fmt: skip
+
+
+@router.post(
+    "/vendor-bills/import",
+    response={200: BillImportOut, 201: BillImportOut, ERRORS: Problem},
+    operation_id="import_vendor_bill",
+    summary="Import a supplier's UBL 2.1 / Peppol BIS 3 / EN 16931 invoice or credit note",
+    description="The file (XML, multipart field `file`) becomes a draft vendor bill of the "
+    "company (a credit note a draft vendor credit note): the supplier by its VAT number, "
+    "legal id or electronic address; items by the supplier's item id or GTIN; lines linked "
+    "to the unbilled receipts of the order the document refers to. A bill is then matched "
+    "three ways (matched → posted, otherwise held in the AP exception queue). The document's "
+    "own tax total is returned beside the computed one. Anything that cannot be mapped "
+    "exactly refuses the whole file (422, naming the field and the document's line number); "
+    "a bill number the supplier already used is a 409 on `partner_reference`. "
+    "?dry_run=true answers what the import would do (200) and writes nothing. Needs the "
+    "rights to create invoices and to change bill matches.",
+)
+@idempotent
+def import_bill(
+    request: HttpRequest,
+    company: Query[int],
+    file: File[UploadedFile],
+    dry_run: Query[bool] = False,
+    idempotency_key: str | None = Header(
+        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
+    ),
+) -> HttpResponse:
+    require_permission(request.user, Invoice, "add")
+    require_permission(request.user, BillMatch, "change")
+    scope = _company(request.user, company)
+    filename = file.name or "upload.xml"
+    if file.size is not None and file.size > MAX_UPLOAD_BYTES:
+        raise DomainError(
+            "file: the file is larger than 20 MB.", fields={"file": ["Larger than 20 MB."]}
+        )
+    result = bill_import.import_vendor_bill(
+        _actor(request), scope.pk, filename, file.read(), dry_run=dry_run
+    )
+    return json_response(bill_import_data(result), 200 if dry_run else 201)

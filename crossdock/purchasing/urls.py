@@ -21,6 +21,7 @@ urlpatterns = [
     path("catalogue/import/", import_views.catalogue_import, name="catalogue_import"),
     path("catalogue/<int:pk>/", views.offer_edit, name="offer_edit"),
     path("matches/", views.match_queue, name="match_queue"),
+    path("matches/import/", import_views.bill_import, name="bill_import"),
     path("matches/<int:invoice_id>/<slug:action>/", views.match_action, name="match_action"),
     path("requisitions/", sourcing_views.requisition_list, name="requisition_list"),
     path("requisitions/new/", sourcing_views.requisition_create, name="requisition_create"),

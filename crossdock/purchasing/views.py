@@ -810,6 +810,8 @@ def match_queue(request: HttpRequest) -> HttpResponse:
         "form": form,
         "page": page,
         "can_change": has_model_permission(request.user, BillMatch, "change"),
+        "can_import": has_model_permission(request.user, BillMatch, "change")
+        and has_model_permission(request.user, Invoice, "add"),
         "note_form": pf.NoteForm(),
     }
     return render_page(request, "purchasing/match_queue.html", context)

@@ -19,6 +19,7 @@ from django.test import Client, override_settings
 from django.utils import timezone
 
 from crossdock.core.roles import Role, role_allows
+from crossdock.masterdata.models import Partner
 from crossdock.purchasing.models import ExceptionKind, PurchaseException
 from crossdock.purchasing.services import matching, orders, receiving
 from tests import factories
@@ -44,7 +45,9 @@ class Matrix:
         self.buying.supplier.email = "orders@matrix.example"
         self.buying.supplier.save()
         self.product = factories.product()
-        self.offer = self.buying.offer(self.product, ("0", "5.00"))
+        self.offer = self.buying.offer(self.product, ("0", "5.00"), supplier_sku="MX-SKU")
+        self.supplier_vat = "BE0999000111"
+        Partner.objects.filter(pk=self.buying.supplier.pk).update(tax_id=self.supplier_vat)
         with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
             users = {role: factories.user(role, companies=[company]) for role in ROLES}
         self.clients = {role: ApiClient(user) for role, user in users.items()}
@@ -128,6 +131,26 @@ def _import(c: ApiClient, m: Matrix) -> Any:
         f"supplier,product,unit_price\n{m.buying.supplier.code},{m.product.sku},5.10\n".encode(),
     )
     url = c.url(f"supplier-products/import?company={m.buying.company.pk}&dry_run=true")
+    return c.client.post(url, {"file": upload})
+
+
+def _import_bill(c: ApiClient, m: Matrix) -> Any:
+    """A dry run of a minimal UBL invoice of the matrix supplier (dry: nothing is written)."""
+    ubl = "urn:oasis:names:specification:ubl:schema:xsd:"
+    invoice = f"""<Invoice xmlns="{ubl}Invoice-2"
+        xmlns:cac="{ubl}CommonAggregateComponents-2" xmlns:cbc="{ubl}CommonBasicComponents-2">
+      <cbc:ID>MX-UBL</cbc:ID><cbc:IssueDate>2026-01-05</cbc:IssueDate>
+      <cbc:DocumentCurrencyCode>{m.buying.company.base_currency.code}</cbc:DocumentCurrencyCode>
+      <cac:AccountingSupplierParty><cac:Party><cac:PartyTaxScheme>
+        <cbc:CompanyID>{m.supplier_vat}</cbc:CompanyID></cac:PartyTaxScheme></cac:Party>
+      </cac:AccountingSupplierParty>
+      <cac:InvoiceLine><cbc:ID>1</cbc:ID><cbc:InvoicedQuantity>2</cbc:InvoicedQuantity>
+        <cac:Item><cbc:Name>x</cbc:Name><cac:SellersItemIdentification>
+          <cbc:ID>MX-SKU</cbc:ID></cac:SellersItemIdentification></cac:Item>
+        <cac:Price><cbc:PriceAmount>5.00</cbc:PriceAmount></cac:Price></cac:InvoiceLine>
+    </Invoice>"""
+    upload = SimpleUploadedFile("bill.xml", invoice.encode())
+    url = c.url(f"vendor-bills/import?company={m.buying.company.pk}&dry_run=true")
     return c.client.post(url, {"file": upload})
 
 
@@ -257,6 +280,10 @@ ENDPOINTS: dict[str, tuple[str, str, list[tuple[str, str]], int, Any]] = {
         [(EXCEPTION, "view"), (ORDER, "change")], 200,
         lambda c, m: c.post(f"purchase-exceptions/{m.unconfirmed()}/resend-order"),
     ),
+    "import-bill": (
+        "post", "/api/v1/vendor-bills/import", [(INVOICE, "add"), (MATCH, "change")], 200,
+        _import_bill,
+    ),
 }  # fmt: skip
 
 
@@ -327,3 +354,5 @@ def test_the_matrix_is_not_all_or_nothing():
     assert not permitted(Role.SALES_REP, "apply-risk-classes")  # changes partners, sees no orders
     assert permitted(Role.BUYER, "resend-order")
     assert not permitted(Role.WAREHOUSE_OPERATOR, "list-exceptions")
+    assert permitted(Role.AP_CLERK, "import-bill")
+    assert not permitted(Role.BUYER, "import-bill")
