@@ -95,6 +95,7 @@ def _company_demo(company: Company, people: dict[str, Actor], counts: dict[str, 
                 order_multiple=D(5) if index % 3 == 0 else D(1),
                 lead_time_days=7 + index,
                 contract_reference=f"{company.code}-FRAME-2026",
+                estimated_landed_cost_percent=D(4) + index,
             ),
         )
     counts["catalogue_entries"] += len(products)

@@ -161,7 +161,7 @@ def landed_costs(order: PurchaseOrder) -> LandedCosts:
     for line in lines:
         quantity = line.received_quantity or line.quantity
         estimate = base.round(quantity * line.estimated_landed_cost * order.rate)
-        rows.append(LandedLine(line, estimate, actual.get(line.pk, Decimal(0))))
+        rows.append(LandedLine(line, estimate, base.round(actual.get(line.pk, Decimal(0)))))
     return LandedCosts(
         rows,
         sum((r.estimated for r in rows), Decimal(0)),
