@@ -32,7 +32,8 @@ from crossdock.accounting.services.landed import (
 from crossdock.core.context import Actor
 from crossdock.core.errors import DomainError
 from crossdock.core.permissions import has_model_permission
-from crossdock.inventory.models import StockMove, ValuationLayer
+from crossdock.inventory.models import StockMove
+from crossdock.inventory.selectors import layers_of_moves
 from crossdock.masterdata.models import Company
 from crossdock.web.views.common import render_page
 from crossdock.web.workspace import workspace_of
@@ -155,9 +156,9 @@ def landed_cost_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     received = {
         move_id: (quantity, value)
-        for move_id, quantity, value in ValuationLayer.objects.filter(
-            company_id=landed.company_id, move_id__in=move_ids, quantity__gt=0
-        ).values_list("move_id", "quantity", "value")
+        for move_id, quantity, value in layers_of_moves(move_ids, landed.company_id)
+        .filter(quantity__gt=0)
+        .values_list("move_id", "quantity", "value")
     }
     targets = [(move, *received.get(move.pk, (None, None))) for move in moves]
     lines = list(landed.lines.select_related("move__transfer", "product").order_by("move_id"))

@@ -7,7 +7,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import BooleanField, Case, F, Q, Sum, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -310,3 +321,17 @@ def net_moves_since(keys: Iterable[CountKey], since: datetime.datetime) -> dict[
             if key in wanted:
                 result[key] = result.get(key, ZERO) + sign * total
     return result
+
+
+def layers_of_moves(move_ids: Iterable[int], company_id: int) -> QuerySet[ValuationLayer]:
+    """The valuation layers of some moves in one company, looked up by move.
+
+    The company is compared as ``company_id + 0`` so that SQLite's planner cannot
+    prefer the company's date index (``layer_date_idx``), which walks every layer the
+    company ever had (seconds at a million layers) instead of the few of these moves.
+    """
+    return (
+        ValuationLayer.objects.filter(move_id__in=list(move_ids))
+        .alias(in_company=ExpressionWrapper(F("company_id") + 0, output_field=IntegerField()))
+        .filter(in_company=company_id)
+    )

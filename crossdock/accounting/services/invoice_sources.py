@@ -412,7 +412,8 @@ def bill_from_receipt(
     actor: Actor, transfer_id: Any, partner_reference: str, date: datetime.date | None = None
 ) -> Invoice:
     """Draft the vendor bill of a done receipt, at the receipt's unit costs."""
-    from crossdock.inventory.models import MoveState, TransferKind, ValuationLayer
+    from crossdock.inventory.models import MoveState, TransferKind
+    from crossdock.inventory.selectors import layers_of_moves
 
     with transaction.atomic():
         transfer = _transfer(actor, transfer_id)
@@ -436,7 +437,7 @@ def bill_from_receipt(
             rate = company_rate(company, partner.currency, on)
         layers: dict[int, dict[str, Any]] = {
             row["move_id"]: dict(row)
-            for row in ValuationLayer.objects.filter(move__in=moves, company_id=company.pk)
+            for row in layers_of_moves([m.pk for m in moves], company.pk)
             .order_by()
             .values("move_id")
             .annotate(quantity=Sum("quantity"), value=Sum("value"))

@@ -681,14 +681,14 @@ def _received_values(
 ) -> dict[int, Decimal]:
     """Per billed line: the receipt's value (company currency) of the billed quantity, from
     the valuation layers of the moves the lines refer to (one query for the whole bill)."""
-    from crossdock.inventory.models import ValuationLayer
+    from crossdock.inventory.selectors import layers_of_moves
 
     moves = {line.stock_move_id for line in lines if line.stock_move_id}
     if invoice.kind not in PAYABLE_KINDS or not moves:
         return {}
     layers = {
         row["move_id"]: (row["quantity"], row["value"])
-        for row in ValuationLayer.objects.filter(move_id__in=moves, company_id=company.pk)
+        for row in layers_of_moves(moves, company.pk)
         .exclude(quantity=0)  # value-only layers (landed costs) are not what the supplier billed
         .order_by()
         .values("move_id")

@@ -79,7 +79,8 @@ from crossdock.core.errors import (
     refuse_if,
 )
 from crossdock.core.permissions import require
-from crossdock.inventory.models import MoveState, StockMove, Transfer, ValuationLayer
+from crossdock.inventory.models import MoveState, StockMove, Transfer
+from crossdock.inventory.selectors import layers_of_moves
 from crossdock.masterdata.models import Company, LocationKind
 
 ZERO = Decimal(0)
@@ -305,9 +306,11 @@ def _weights(landed: LandedCost, move_ids: list[int]) -> list[Decimal]:
     if landed.split_method == SplitMethod.EQUALLY:
         return [Decimal(1)] * len(move_ids)
     received: dict[int, tuple[Decimal, Decimal]] = {}
-    for move_id, quantity, value in ValuationLayer.objects.filter(
-        company_id=landed.company_id, move_id__in=move_ids, quantity__gt=0
-    ).values_list("move_id", "quantity", "value"):
+    for move_id, quantity, value in (
+        layers_of_moves(move_ids, landed.company_id)
+        .filter(quantity__gt=0)
+        .values_list("move_id", "quantity", "value")
+    ):
         received.setdefault(move_id, (quantity, value))
     if landed.split_method in (SplitMethod.BY_WEIGHT, SplitMethod.BY_VOLUME):
         return _physical_weights(landed, move_ids, received)

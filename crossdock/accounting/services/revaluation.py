@@ -62,6 +62,7 @@ from crossdock.accounting.services.ledger import ensure_ledger
 from crossdock.accounting.services.posting import LineDraft
 from crossdock.core.errors import DomainError
 from crossdock.inventory.models import CostPool, MoveState, StockMove, ValuationLayer
+from crossdock.inventory.selectors import layers_of_moves
 from crossdock.masterdata.models import Company, CostingMethod, LocationKind, Product
 
 if TYPE_CHECKING:
@@ -177,8 +178,9 @@ def _lock_receipt_layers(company_id: int, move_ids: list[int]) -> dict[int, Valu
     """Each receipt's incoming layer in the company, locked in key order."""
     found: dict[int, ValuationLayer] = {}
     for layer in (
-        ValuationLayer.objects.select_for_update()
-        .filter(company_id=company_id, move_id__in=move_ids, quantity__gt=0)
+        layers_of_moves(move_ids, company_id)
+        .select_for_update()
+        .filter(quantity__gt=0)
         .order_by("pk")
     ):
         assert layer.move_id is not None

@@ -33,6 +33,7 @@ from crossdock.core.context import Actor
 from crossdock.core.events import DomainEvent
 from crossdock.inventory.events import StockValued
 from crossdock.inventory.models import ValuationLayer
+from crossdock.inventory.selectors import layers_of_moves
 from crossdock.masterdata.models import LocationKind
 
 SYSTEM = Actor.system("stock-valuation")
@@ -62,9 +63,10 @@ def post_stock_valuation(event: DomainEvent) -> None:
     assert isinstance(event, StockValued)
     # Value-only layers (quantity 0: landed costs, price differences) are posted by the
     # service that wrote them, never here.
-    layers = ValuationLayer.objects.filter(move_id__in=event.move_ids).exclude(quantity=0)
     if event.company_id is not None:  # a move between companies is valued once per company
-        layers = layers.filter(company_id=event.company_id)
+        layers = layers_of_moves(event.move_ids, event.company_id).exclude(quantity=0)
+    else:
+        layers = ValuationLayer.objects.filter(move_id__in=event.move_ids).exclude(quantity=0)
     rows = layers.values_list(*_COLUMNS)
     groups: dict[tuple[int, int | None], list[tuple]] = defaultdict(list)
     for row in rows:
