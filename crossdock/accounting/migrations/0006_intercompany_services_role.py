@@ -4,15 +4,39 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounting', '0005_merge_0004_discount_roles_0004_landed_costs'),
+        ("accounting", "0005_merge_0004_discount_roles_0004_landed_costs"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='account',
-            name='role',
-            field=models.CharField(blank=True, choices=[('receivable', 'Trade receivables'), ('payable', 'Trade payables'), ('bank', 'Bank'), ('stock', 'Stock'), ('grni', 'Goods received not invoiced'), ('delivered_not_invoiced', 'Goods delivered not invoiced'), ('cogs', 'Cost of goods sold'), ('price_variance', 'Purchase price variance'), ('landed_cost_clearing', 'Landed-cost clearing'), ('inventory_loss_gain', 'Inventory loss and gain'), ('tax_payable', 'Output tax'), ('tax_receivable', 'Input tax'), ('fx_gain', 'Exchange gain'), ('fx_loss', 'Exchange loss'), ('intercompany', 'Intercompany'), ('retained_earnings', 'Retained earnings'), ('sales', 'Sales'), ('sales_discount', 'Early-payment discounts allowed'), ('purchase_discount', 'Early-payment discounts received'), ('intercompany_services', 'Services bought from group companies')], max_length=30),
+            model_name="account",
+            name="role",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("receivable", "Trade receivables"),
+                    ("payable", "Trade payables"),
+                    ("bank", "Bank"),
+                    ("stock", "Stock"),
+                    ("grni", "Goods received not invoiced"),
+                    ("delivered_not_invoiced", "Goods delivered not invoiced"),
+                    ("cogs", "Cost of goods sold"),
+                    ("price_variance", "Purchase price variance"),
+                    ("landed_cost_clearing", "Landed-cost clearing"),
+                    ("inventory_loss_gain", "Inventory loss and gain"),
+                    ("tax_payable", "Output tax"),
+                    ("tax_receivable", "Input tax"),
+                    ("fx_gain", "Exchange gain"),
+                    ("fx_loss", "Exchange loss"),
+                    ("intercompany", "Intercompany"),
+                    ("retained_earnings", "Retained earnings"),
+                    ("sales", "Sales"),
+                    ("sales_discount", "Early-payment discounts allowed"),
+                    ("purchase_discount", "Early-payment discounts received"),
+                    ("intercompany_services", "Services bought from group companies"),
+                ],
+                max_length=30,
+            ),
         ),
     ]

@@ -4,20 +4,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounting', '0006_intercompany_services_role'),
-        ('inventory', '0005_flows'),
-        ('masterdata', '0006_price_lists'),
+        ("accounting", "0006_intercompany_services_role"),
+        ("inventory", "0005_flows"),
+        ("masterdata", "0006_price_lists"),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='invoice',
-            name='posted_invoice_numbered',
+            model_name="invoice",
+            name="posted_invoice_numbered",
         ),
         migrations.AddConstraint(
-            model_name='invoice',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('state', 'posted'), _negated=True), models.Q(('number', ''), _negated=True), _connector='OR'), name='posted_invoice_numbered'),
+            model_name="invoice",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("state", "posted"), _negated=True),
+                    models.Q(("number", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="posted_invoice_numbered",
+            ),
         ),
     ]

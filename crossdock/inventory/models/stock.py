@@ -122,7 +122,10 @@ class Transfer(ScopedModel):
 
     class Meta:
         ordering = ["-scheduled_at", "-id"]
-        indexes = [models.Index(fields=["warehouse", "kind", "state"], name="transfer_list_idx")]
+        indexes = [
+            models.Index(fields=["warehouse", "kind", "state"], name="transfer_list_idx"),
+            models.Index(fields=["origin"], name="transfer_origin_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.reference

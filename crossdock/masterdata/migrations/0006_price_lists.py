@@ -8,126 +8,315 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('masterdata', '0005_partner_group_company'),
+        ("masterdata", "0005_partner_group_company"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PriceList',
+            name="PriceList",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('code', models.CharField(max_length=20, validators=[django.core.validators.RegexValidator('^[A-Z0-9][A-Z0-9_.-]*$', "Use capital letters, digits, '-', '_' or '.', e.g. WH-01.")])),
-                ('name', models.CharField(max_length=200)),
-                ('customer_tier', models.CharField(blank=True, choices=[('strategic', 'Strategic'), ('key', 'Key account'), ('standard', 'Standard'), ('occasional', 'Occasional')], help_text='Only for customers of this tier (blank: every customer).', max_length=12)),
-                ('channel', models.CharField(blank=True, help_text='Sales channel, e.g. webshop or EDI (blank: all).', max_length=40)),
-                ('valid_from', models.DateField(blank=True, null=True)),
-                ('valid_to', models.DateField(blank=True, null=True)),
-                ('active', models.BooleanField(default=True)),
-                ('company', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='price_lists', to='masterdata.company')),
-                ('currency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='masterdata.currency')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "code",
+                    models.CharField(
+                        max_length=20,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Z0-9][A-Z0-9_.-]*$",
+                                "Use capital letters, digits, '-', '_' or '.', e.g. WH-01.",
+                            )
+                        ],
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "customer_tier",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("strategic", "Strategic"),
+                            ("key", "Key account"),
+                            ("standard", "Standard"),
+                            ("occasional", "Occasional"),
+                        ],
+                        help_text="Only for customers of this tier (blank: every customer).",
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        blank=True,
+                        help_text="Sales channel, e.g. webshop or EDI (blank: all).",
+                        max_length=40,
+                    ),
+                ),
+                ("valid_from", models.DateField(blank=True, null=True)),
+                ("valid_to", models.DateField(blank=True, null=True)),
+                ("active", models.BooleanField(default=True)),
+                (
+                    "company",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="price_lists",
+                        to="masterdata.company",
+                    ),
+                ),
+                (
+                    "currency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="masterdata.currency",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['company', 'code'],
+                "ordering": ["company", "code"],
             },
         ),
         migrations.CreateModel(
-            name='PriceListChange',
+            name="PriceListChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('reference', models.CharField(blank=True, max_length=40)),
-                ('state', models.CharField(choices=[('draft', 'Draft'), ('submitted', 'Waiting for approval'), ('applied', 'Approved and applied')], default='draft', max_length=10)),
-                ('note', models.CharField(blank=True, max_length=200)),
-                ('rejection_comment', models.TextField(blank=True)),
-                ('submitted_at', models.DateTimeField(blank=True, null=True)),
-                ('applied_at', models.DateTimeField(blank=True, null=True)),
-                ('company', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='masterdata.company')),
-                ('price_list', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='changes', to='masterdata.pricelist')),
-                ('requested_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("reference", models.CharField(blank=True, max_length=40)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("submitted", "Waiting for approval"),
+                            ("applied", "Approved and applied"),
+                        ],
+                        default="draft",
+                        max_length=10,
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=200)),
+                ("rejection_comment", models.TextField(blank=True)),
+                ("submitted_at", models.DateTimeField(blank=True, null=True)),
+                ("applied_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "company",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="masterdata.company",
+                    ),
+                ),
+                (
+                    "price_list",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="changes",
+                        to="masterdata.pricelist",
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-id'],
+                "ordering": ["-id"],
             },
         ),
         migrations.CreateModel(
-            name='PriceListItem',
+            name="PriceListItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('min_quantity', crossdock.core.fields.QuantityField(default=1, scale=6)),
-                ('unit_price', crossdock.core.fields.PriceField(scale=6)),
-                ('valid_from', models.DateField()),
-                ('valid_to', models.DateField(blank=True, null=True)),
-                ('price_list', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='items', to='masterdata.pricelist')),
-                ('product', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='masterdata.product')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("min_quantity", crossdock.core.fields.QuantityField(default=1, scale=6)),
+                ("unit_price", crossdock.core.fields.PriceField(scale=6)),
+                ("valid_from", models.DateField()),
+                ("valid_to", models.DateField(blank=True, null=True)),
+                (
+                    "price_list",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="items",
+                        to="masterdata.pricelist",
+                    ),
+                ),
+                (
+                    "product",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="masterdata.product",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['price_list', 'product', 'min_quantity', 'valid_from'],
+                "ordering": ["price_list", "product", "min_quantity", "valid_from"],
             },
         ),
         migrations.CreateModel(
-            name='PriceListChangeLine',
+            name="PriceListChangeLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(choices=[('add', 'Add'), ('update', 'New price'), ('remove', 'Remove')], max_length=10)),
-                ('min_quantity', crossdock.core.fields.QuantityField(default=1, scale=6)),
-                ('valid_from', models.DateField()),
-                ('valid_to', models.DateField(blank=True, null=True)),
-                ('old_price', crossdock.core.fields.PriceField(blank=True, null=True, scale=6)),
-                ('new_price', crossdock.core.fields.PriceField(blank=True, null=True, scale=6)),
-                ('change', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='masterdata.pricelistchange')),
-                ('product', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='masterdata.product')),
-                ('item', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='masterdata.pricelistitem')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[("add", "Add"), ("update", "New price"), ("remove", "Remove")],
+                        max_length=10,
+                    ),
+                ),
+                ("min_quantity", crossdock.core.fields.QuantityField(default=1, scale=6)),
+                ("valid_from", models.DateField()),
+                ("valid_to", models.DateField(blank=True, null=True)),
+                ("old_price", crossdock.core.fields.PriceField(blank=True, null=True, scale=6)),
+                ("new_price", crossdock.core.fields.PriceField(blank=True, null=True, scale=6)),
+                (
+                    "change",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="lines",
+                        to="masterdata.pricelistchange",
+                    ),
+                ),
+                (
+                    "product",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="masterdata.product",
+                    ),
+                ),
+                (
+                    "item",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="masterdata.pricelistitem",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['change', 'id'],
+                "ordering": ["change", "id"],
             },
         ),
         migrations.AddConstraint(
-            model_name='pricelist',
-            constraint=models.UniqueConstraint(fields=('company', 'code'), name='price_list_code_unique', violation_error_message='A price list with this code already exists here.'),
+            model_name="pricelist",
+            constraint=models.UniqueConstraint(
+                fields=("company", "code"),
+                name="price_list_code_unique",
+                violation_error_message="A price list with this code already exists here.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='pricelist',
-            constraint=models.CheckConstraint(condition=models.Q(('valid_to__isnull', True), ('valid_from__isnull', True), ('valid_to__gte', models.F('valid_from')), _connector='OR'), name='price_list_dates_in_order', violation_error_message='valid_to must be on or after valid_from.'),
+            model_name="pricelist",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("valid_to__isnull", True),
+                    ("valid_from__isnull", True),
+                    ("valid_to__gte", models.F("valid_from")),
+                    _connector="OR",
+                ),
+                name="price_list_dates_in_order",
+                violation_error_message="valid_to must be on or after valid_from.",
+            ),
         ),
         migrations.AddIndex(
-            model_name='pricelistitem',
-            index=models.Index(fields=['price_list', 'product', 'valid_from'], name='price_item_lookup'),
+            model_name="pricelistitem",
+            index=models.Index(
+                fields=["price_list", "product", "valid_from"], name="price_item_lookup"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='pricelistitem',
-            constraint=models.UniqueConstraint(fields=('price_list', 'product', 'min_quantity', 'valid_from'), name='price_item_break_unique', violation_error_message='This product already has a price for this minimum quantity and start date.'),
+            model_name="pricelistitem",
+            constraint=models.UniqueConstraint(
+                fields=("price_list", "product", "min_quantity", "valid_from"),
+                name="price_item_break_unique",
+                violation_error_message="This product already has a price for this minimum quantity and start date.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='pricelistitem',
-            constraint=models.CheckConstraint(condition=models.Q(('unit_price__gte', 0)), name='price_item_price_not_negative'),
+            model_name="pricelistitem",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("unit_price__gte", 0)), name="price_item_price_not_negative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='pricelistitem',
-            constraint=models.CheckConstraint(condition=models.Q(('min_quantity__gte', 0)), name='price_item_min_quantity_not_negative'),
+            model_name="pricelistitem",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("min_quantity__gte", 0)),
+                name="price_item_min_quantity_not_negative",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='pricelistitem',
-            constraint=models.CheckConstraint(condition=models.Q(('valid_to__isnull', True), ('valid_to__gte', models.F('valid_from')), _connector='OR'), name='price_item_dates_in_order'),
+            model_name="pricelistitem",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("valid_to__isnull", True),
+                    ("valid_to__gte", models.F("valid_from")),
+                    _connector="OR",
+                ),
+                name="price_item_dates_in_order",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='pricelistchangeline',
-            constraint=models.CheckConstraint(condition=models.Q(('new_price__isnull', True), ('new_price__gte', 0), _connector='OR'), name='price_change_new_price_not_negative'),
+            model_name="pricelistchangeline",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("new_price__isnull", True), ("new_price__gte", 0), _connector="OR"
+                ),
+                name="price_change_new_price_not_negative",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='pricelistchangeline',
-            constraint=models.CheckConstraint(condition=models.Q(('action', 'remove'), ('new_price__isnull', False), _connector='OR'), name='price_change_new_price_unless_removed'),
+            model_name="pricelistchangeline",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("action", "remove"), ("new_price__isnull", False), _connector="OR"
+                ),
+                name="price_change_new_price_unless_removed",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='pricelistchangeline',
-            constraint=models.CheckConstraint(condition=models.Q(('valid_to__isnull', True), ('valid_to__gte', models.F('valid_from')), _connector='OR'), name='price_change_dates_in_order'),
+            model_name="pricelistchangeline",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("valid_to__isnull", True),
+                    ("valid_to__gte", models.F("valid_from")),
+                    _connector="OR",
+                ),
+                name="price_change_dates_in_order",
+            ),
         ),
     ]

@@ -83,6 +83,26 @@ class Partner(ScopedModel):
         PaymentTerm, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     credit_limit = MoneyField(default=0)
+    price_list = models.ForeignKey(
+        "masterdata.PriceList",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The customer's own price list (else the lists of its tier and channel).",
+    )
+    default_warehouse = models.ForeignKey(
+        "masterdata.Warehouse",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Where the customer's orders ship from unless sourcing chooses otherwise.",
+    )
+    ship_complete = models.BooleanField(
+        default=False,
+        help_text="Ship orders only when complete (no partial shipments, no backorders).",
+    )
     customer_tier = models.CharField(max_length=12, choices=CustomerTier.choices, blank=True)
     supplier_risk_class = models.CharField(
         max_length=8, choices=SupplierRiskClass.choices, blank=True
@@ -132,6 +152,14 @@ class Partner(ScopedModel):
             errors["is_customer"] = "A partner is a customer, a supplier or both."
         if self.credit_limit is not None and self.credit_limit < 0:
             errors["credit_limit"] = "Cannot be negative."
+        if self.price_list_id and self.price_list and self.price_list.company_id != self.company_id:
+            errors["price_list"] = "Must be a price list of the partner's company."
+        if (
+            self.default_warehouse_id
+            and self.default_warehouse
+            and self.default_warehouse.company_id != self.company_id
+        ):
+            errors["default_warehouse"] = "Must be a warehouse of the partner's company."
         if self.customer_tier and not self.is_customer:
             errors["customer_tier"] = "Only customers have a tier."
         if self.supplier_risk_class and not self.is_supplier:
