@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "crossdock.inventory",
     "crossdock.accounting",
     "crossdock.purchasing",
+    "crossdock.sales",
     "crossdock.quality",
     "crossdock.api",
     "crossdock.web",

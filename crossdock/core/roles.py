@@ -274,6 +274,35 @@ for _role in (
 ROLE_PERMISSIONS[Role.ADMINISTRATOR] |= _grant([*_PLANS, *_INSPECTIONS], ALL)
 
 
+# Sales: sales reps and the sales manager enter and confirm orders; the sales manager keeps
+# the margin floors and, with the controller, the sales policies; the warehouse reads orders
+# to ship them; credit controllers and AR clerks read them (AR clerks invoice them); the
+# controller, auditors and executives read everything.
+_SALES_ORDERS = ("sales.salesorder",)
+_SALES_POLICY = ("sales.salessettings", "sales.marginfloor")
+for _role in (Role.SALES_REP, Role.SALES_MANAGER):
+    ROLE_PERMISSIONS[_role] |= _grant(list(_SALES_ORDERS), EDIT) | _grant(list(_SALES_POLICY), (V,))
+ROLE_PERMISSIONS[Role.SALES_MANAGER] |= _grant(list(_SALES_POLICY), EDIT)
+ROLE_PERMISSIONS[Role.CONTROLLER] |= _grant(list(_SALES_POLICY), EDIT)
+ROLE_PERMISSIONS[Role.AR_CLERK] |= _grant(list(_SALES_ORDERS), (V, C))
+for _role in (
+    Role.WAREHOUSE_OPERATOR,
+    Role.WAREHOUSE_MANAGER,
+    Role.CREDIT_CONTROLLER,
+    Role.CONTROLLER,
+    Role.AUDITOR,
+    Role.EXECUTIVE,
+    Role.SERVICE_AGENT,
+):
+    ROLE_PERMISSIONS[_role] |= _grant(list(_SALES_ORDERS), (V,))
+for _role in (Role.CREDIT_CONTROLLER, Role.AR_CLERK, Role.AUDITOR, Role.EXECUTIVE):
+    ROLE_PERMISSIONS[_role] |= _grant(list(_SALES_POLICY), (V,))
+ROLE_PERMISSIONS[Role.ADMINISTRATOR] |= _grant([*_SALES_ORDERS, *_SALES_POLICY], ALL)
+# Sales reps see stock figures (ATP) and read the invoices of their customers.
+ROLE_PERMISSIONS[Role.SALES_REP] |= _grant(["accounting.invoice"], (V,))
+ROLE_PERMISSIONS[Role.SALES_MANAGER] |= _grant(["accounting.invoice"], (V,))
+
+
 def role_allows(role: Role, model_label: str, action: str) -> bool:
     return f"{model_label}:{action}" in ROLE_PERMISSIONS[role]
 

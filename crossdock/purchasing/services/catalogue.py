@@ -23,10 +23,10 @@ from crossdock.core import audit, events
 from crossdock.core.context import Actor
 from crossdock.core.errors import DomainError, NotFoundError, StaleVersionError, refuse_if
 from crossdock.core.fields import PRICE_SCALE, QUANTITY_SCALE
+from crossdock.core.inputs import exact
 from crossdock.core.permissions import require
 from crossdock.masterdata.models import Company, Currency, Partner, Product
 from crossdock.purchasing.models import SupplierPriceBreak, SupplierProduct
-from crossdock.purchasing.services.common import exact
 
 
 @dataclass(frozen=True)

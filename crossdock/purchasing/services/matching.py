@@ -55,6 +55,7 @@ from crossdock.core.context import Actor
 from crossdock.core.errors import ConflictError, NotFoundError, refuse_if
 from crossdock.core.events import DomainEvent
 from crossdock.core.fields import PRICE_SCALE
+from crossdock.core.inputs import exact, refuse
 from crossdock.core.permissions import require
 from crossdock.purchasing.events import BillMatched
 from crossdock.purchasing.models import (
@@ -65,7 +66,6 @@ from crossdock.purchasing.models import (
     PurchaseReceiptLine,
 )
 from crossdock.purchasing.selectors import settings_for
-from crossdock.purchasing.services.common import exact, refuse
 from crossdock.purchasing.services.orders import _visible_order, lock_order, refresh_progress
 
 BILL_VARIANCE = "bill-variance"

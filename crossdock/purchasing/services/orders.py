@@ -46,6 +46,7 @@ from crossdock.core.errors import (
     refuse_if,
 )
 from crossdock.core.fields import PRICE_SCALE, QUANTITY_SCALE
+from crossdock.core.inputs import exact, refuse
 from crossdock.core.permissions import require
 from crossdock.masterdata.models import Company, Currency, Partner, Product, Warehouse
 from crossdock.purchasing.events import PurchaseOrderChanged
@@ -57,7 +58,6 @@ from crossdock.purchasing.models import (
 )
 from crossdock.purchasing.models.orders import EDITABLE_STATES
 from crossdock.purchasing.services.catalogue import catalogue_price, check_pack, offers_for
-from crossdock.purchasing.services.common import exact, refuse
 
 MAX_LINES = 2000
 PRICE = Decimal(1).scaleb(-PRICE_SCALE)

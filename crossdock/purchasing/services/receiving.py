@@ -26,6 +26,7 @@ from crossdock.core import audit
 from crossdock.core.context import Actor
 from crossdock.core.errors import refuse_if
 from crossdock.core.fields import PRICE_SCALE, QUANTITY_SCALE
+from crossdock.core.inputs import exact
 from crossdock.inventory.models import Transfer, TransferKind
 from crossdock.inventory.services import (
     DoneLine,
@@ -40,7 +41,6 @@ from crossdock.masterdata.services import warehouse_location
 from crossdock.purchasing.models import PurchaseOrderLine, PurchaseReceiptLine
 from crossdock.purchasing.models.orders import RECEIVABLE_STATES
 from crossdock.purchasing.selectors import settings_for
-from crossdock.purchasing.services.common import exact
 from crossdock.purchasing.services.orders import (
     _changed,
     _in_state,

@@ -49,6 +49,7 @@ from crossdock.core import audit, events
 from crossdock.core.context import Actor
 from crossdock.core.errors import ConflictError, DomainError, NotFoundError, refuse_if
 from crossdock.core.fields import PERCENT_SCALE, PRICE_SCALE, QUANTITY_SCALE
+from crossdock.core.inputs import exact
 from crossdock.core.permissions import require
 from crossdock.masterdata.models import Company, Currency, Partner, Product, Warehouse
 from crossdock.purchasing.events import RequisitionChanged, RfqChanged
@@ -64,7 +65,6 @@ from crossdock.purchasing.models import (
     SupplierQuote,
 )
 from crossdock.purchasing.services.catalogue import catalogue_price
-from crossdock.purchasing.services.common import exact
 from crossdock.purchasing.services.orders import (
     OrderDraft,
     OrderLineDraft,

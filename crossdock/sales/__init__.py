@@ -1,0 +1,1 @@
+"""Order-to-cash: sales orders, pricing, credit control, sourcing, shipping and invoicing."""

@@ -1,0 +1,170 @@
+"""What became of an order: shipped and invoiced quantities per line, and its state.
+
+The order's delivery transfers carry its reference as ``origin`` (backorders
+and later steps of a multi-step delivery inherit it), so what was shipped is
+the done moves into a customer location of the transfers with that origin,
+and what was invoiced is the posted customer-invoice lines on those moves
+(less posted credit notes on them). Quantities are summed per product and
+handed to the order's lines of that product in sequence order.
+:func:`refresh_progress` recomputes both caches and the state; it runs when
+a delivery is done or an invoice is posted or cancelled, and ``crossdock
+audit`` compares the caches with a fresh computation.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Sum
+
+from crossdock.core.events import DomainEvent
+from crossdock.sales.models import SalesOrder, SalesOrderLine, SalesOrderState
+
+ZERO = Decimal(0)
+PROGRESSING = (
+    SalesOrderState.CONFIRMED,
+    SalesOrderState.PARTIAL,
+    SalesOrderState.SHIPPED,
+    SalesOrderState.INVOICED,
+)
+
+
+def shipped_by_product(reference: str) -> dict[int, Decimal]:
+    from crossdock.inventory.models import MoveState, StockMove
+    from crossdock.masterdata.models import LocationKind
+
+    rows = (
+        StockMove.objects.filter(
+            transfer__origin=reference,
+            state=MoveState.DONE,
+            destination__kind=LocationKind.CUSTOMER,
+        )
+        .values_list("product_id")
+        .annotate(total=Sum("quantity"))
+    )
+    return dict(rows)
+
+
+def invoiced_by_product(reference: str) -> dict[int, Decimal]:
+    from crossdock.accounting.models import InvoiceLine
+    from crossdock.accounting.models.invoices import InvoiceKind, InvoiceState
+
+    rows = (
+        InvoiceLine.objects.filter(
+            stock_move__transfer__origin=reference,
+            invoice__state=InvoiceState.POSTED,
+            invoice__kind__in=[InvoiceKind.CUSTOMER_INVOICE, InvoiceKind.CUSTOMER_CREDIT],
+        )
+        .values_list("product_id", "invoice__kind")
+        .annotate(total=Sum("quantity"))
+    )
+    result: dict[int, Decimal] = defaultdict(Decimal)
+    for product, kind, total in rows:
+        result[product] += total if kind == InvoiceKind.CUSTOMER_INVOICE else -total
+    return result
+
+
+def spread(lines: list[SalesOrderLine], totals: dict[int, Decimal], cap: str) -> dict[int, Decimal]:
+    """Hand each product's total to its lines in sequence order, each up to ``cap``."""
+    left = dict(totals)
+    result: dict[int, Decimal] = {}
+    same: dict[int, list[SalesOrderLine]] = defaultdict(list)
+    for line in lines:
+        same[line.product_id].append(line)
+    for product, group in same.items():
+        for index, line in enumerate(group):
+            available = left.get(product, ZERO)
+            limit = getattr(line, cap) if cap != "quantity" else line.quantity
+            take = available if index == len(group) - 1 else min(available, limit)
+            take = max(take, ZERO)
+            result[line.pk] = take
+            left[product] = available - take
+    return result
+
+
+def expected_progress(order: SalesOrder) -> tuple[dict[int, Decimal], dict[int, Decimal]]:
+    lines = list(order.lines.order_by("sequence", "pk"))
+    shipped = spread(lines, shipped_by_product(order.reference), "quantity")
+    for line in lines:
+        line.shipped_quantity = shipped[line.pk]
+    invoiced = spread(lines, invoiced_by_product(order.reference), "shipped_quantity")
+    return shipped, invoiced
+
+
+def state_of(order: SalesOrder, lines: list[SalesOrderLine]) -> str:
+    if order.state not in PROGRESSING:
+        return order.state
+    if all(line.open_quantity == 0 for line in lines):
+        shipped_any = any(line.shipped_quantity > 0 for line in lines)
+        if not shipped_any:
+            return SalesOrderState.CANCELLED
+        if all(line.invoiced_quantity >= line.shipped_quantity for line in lines):
+            return SalesOrderState.INVOICED
+        return SalesOrderState.SHIPPED
+    if any(line.shipped_quantity > 0 for line in lines):
+        return SalesOrderState.PARTIAL
+    return SalesOrderState.CONFIRMED
+
+
+def refresh_progress(order: SalesOrder) -> None:
+    """Recompute the shipped and invoiced caches of the order's lines and its state."""
+    from crossdock.core.context import Actor
+    from crossdock.sales.services.orders import changed
+
+    shipped, invoiced = expected_progress(order)
+    lines = list(order.lines.order_by("sequence", "pk"))
+    dirty = []
+    for line in lines:
+        new = (shipped[line.pk], invoiced[line.pk])
+        if (line.shipped_quantity, line.invoiced_quantity) != new:
+            line.shipped_quantity, line.invoiced_quantity = new
+            dirty.append(line)
+    if dirty:
+        SalesOrderLine.objects.bulk_update(dirty, ["shipped_quantity", "invoiced_quantity"])
+    state = state_of(order, lines)
+    if state != order.state:
+        before = {"state": order.state}
+        SalesOrder.objects.filter(pk=order.pk).update(state=state)
+        order.state = state
+        changed(Actor.system("sales progress"), order, state, before, {"state": state})
+
+
+def _orders_of(references: set[str]) -> list[SalesOrder]:
+    return list(
+        SalesOrder.objects.select_for_update(of=("self",))
+        .filter(reference__in=references)
+        .order_by("pk")
+    )
+
+
+def transfer_changed(event: DomainEvent) -> None:
+    """A delivery of an order was done: refresh the order's progress."""
+    if getattr(event, "change", "") != "done":
+        return
+    from crossdock.inventory.models import Transfer
+
+    transfer_id: Any = getattr(event, "transfer_id", None)
+    origin = Transfer.objects.filter(pk=transfer_id).values_list("origin", flat=True).first()
+    if not origin or not origin.startswith("SO/"):
+        return
+    for order in _orders_of({origin}):
+        refresh_progress(order)
+
+
+def invoice_changed(event: DomainEvent) -> None:
+    """An invoice on an order's deliveries was posted or cancelled: refresh the order."""
+    if getattr(event, "change", "") not in ("posted", "cancelled", "reversed"):
+        return
+    from crossdock.accounting.models import InvoiceLine
+
+    invoice_id: Any = getattr(event, "invoice_id", None)
+    references = set(
+        InvoiceLine.objects.filter(invoice_id=invoice_id, stock_move__isnull=False)
+        .values_list("stock_move__transfer__origin", flat=True)
+        .distinct()
+    )
+    references = {ref for ref in references if ref and ref.startswith("SO/")}
+    for order in _orders_of(references):
+        refresh_progress(order)
