@@ -140,7 +140,8 @@ def _orders_of(references: set[str]) -> list[SalesOrder]:
 
 
 def transfer_changed(event: DomainEvent) -> None:
-    """A delivery of an order was done: refresh the order's progress."""
+    """A delivery of an order was done: refresh the order's progress. Supply that arrived
+    is reserved for the orders waiting for it (:mod:`~crossdock.sales.services.allocation`)."""
     if getattr(event, "change", "") != "done":
         return
     from crossdock.inventory.models import Transfer
@@ -148,6 +149,9 @@ def transfer_changed(event: DomainEvent) -> None:
     transfer_id: Any = getattr(event, "transfer_id", None)
     origin = Transfer.objects.filter(pk=transfer_id).values_list("origin", flat=True).first()
     if not origin or not origin.startswith("SO/"):
+        from crossdock.sales.services.allocation import allocate_arrivals
+
+        allocate_arrivals(transfer_id)
         return
     for order in _orders_of({origin}):
         refresh_progress(order)
