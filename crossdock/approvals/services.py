@@ -81,9 +81,15 @@ def matching_policy(document_type: registry.DocumentType, document: Any) -> Appr
     return None
 
 
-def submit(actor: Actor, document: Any) -> Submission:
-    """Route ``document`` through its company's policies; approve at once when none applies."""
-    document_type = registry.of_document(document)
+def submit(actor: Actor, document: Any, document_type_code: str | None = None) -> Submission:
+    """Route ``document`` through its company's policies; approve at once when none applies.
+
+    A model approved for more than one reason (a sales order's price and its credit) names
+    the document type it is submitted as.
+    """
+    document_type = (
+        registry.get(document_type_code) if document_type_code else registry.of_document(document)
+    )
     with transaction.atomic():
         withdraw(actor, document_type.code, str(document.pk))
         policy = matching_policy(document_type, document)

@@ -94,12 +94,13 @@ def exposure_of(customer: Partner, on: datetime.date | None = None) -> Exposure:
 
 def hold_reason(order: SalesOrder, exposure: Exposure, hold_days: int) -> str:
     reasons = []
-    with_order = exposure.total + order.amount_company
+    base = order.company.base_currency
+    with_order = base.round(exposure.total + order.amount_company)
     if with_order > exposure.limit:
         reasons.append(
-            f"exposure {with_order} {order.company.base_currency.code} over the limit "
+            f"exposure {with_order} {base.code} over the limit "
             f"{exposure.limit} (open items {exposure.receivables}, open orders "
-            f"{exposure.open_orders}, this order {order.amount_company})"
+            f"{exposure.open_orders}, this order {base.round(order.amount_company)})"
         )
     if exposure.overdue_days > hold_days:
         reasons.append(
@@ -159,7 +160,7 @@ def check_and_release(actor: Actor, order: SalesOrder) -> SalesOrder:
         "credit-controller",
         "Credit release by a credit controller",
     )
-    approvals.submit(actor, order)
+    approvals.submit(actor, order, CREDIT_RELEASE)
     order.refresh_from_db()
     return order
 

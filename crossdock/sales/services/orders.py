@@ -369,15 +369,16 @@ def check_draft(draft: SalesOrderDraft) -> _Checked:
                 f"{floor.max_discount_percent.normalize():f} %"
             )
         price_company = price * rate
-        if price_company > 0:
-            margin = (price_company - cost) * HUNDRED / price_company
-            if margin < floor.min_margin_percent:
-                reasons.append(
-                    f"margin {margin.quantize(Decimal('0.1'))} % under the floor "
-                    f"{floor.min_margin_percent.normalize():f} %"
-                )
-        elif floor.min_margin_percent > -100:
-            reasons.append("free of charge")
+        if floor.min_margin_percent is not None:
+            if price_company > 0:
+                margin = (price_company - cost) * HUNDRED / price_company
+                if margin < floor.min_margin_percent:
+                    reasons.append(
+                        f"margin {margin.quantize(Decimal('0.1'))} % under the floor "
+                        f"{floor.min_margin_percent.normalize():f} %"
+                    )
+            else:
+                reasons.append("free of charge")
         lines.append(
             SalesOrderLine(
                 sequence=(len(lines) + 1) * 10,
@@ -533,7 +534,7 @@ def confirm_sales_order(actor: Actor, order_id: Any) -> SalesOrder:
                 "sales-manager",
                 "Prices under the margin floor or over the discount limit: a sales manager",
             )
-            approvals.submit(actor, order)
+            approvals.submit(actor, order, PRICE_EXCEPTION)
             order.refresh_from_db()
             return order
         return check_and_release(actor, order)

@@ -130,7 +130,7 @@ def unit_costs(
 
 @dataclass(frozen=True)
 class Floor:
-    min_margin_percent: Decimal
+    min_margin_percent: Decimal | None  # None: no floor for the category
     max_discount_percent: Decimal
 
 
@@ -158,7 +158,7 @@ def floors(company_id: int, products: Iterable[Product]) -> dict[int, Floor]:
                 break
             path = path.rpartition("/")[0]
         if rule is None:
-            result[product.pk] = Floor(Decimal(-100), default)
+            result[product.pk] = Floor(None, default)
         else:
             result[product.pk] = Floor(rule[0], rule[1] if rule[1] is not None else default)
     return result
