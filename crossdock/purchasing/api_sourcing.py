@@ -11,11 +11,13 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Field, Header, Query, Router, Schema
+from ninja import Field, File, Header, Query, Router, Schema
+from ninja.files import UploadedFile
 
 from crossdock.api.errors import Problem
 from crossdock.api.http import expected_version, json_response
 from crossdock.api.idempotency import idempotent
+from crossdock.api.imports import MAX_UPLOAD_BYTES
 from crossdock.api.pagination import paginate
 from crossdock.api.queries import refuse_unknown_params, require_permission
 from crossdock.api.schemas import Id, InputSchema, QueryId, Text, decimal_type
@@ -32,6 +34,7 @@ from crossdock.purchasing.models import (
     RfqState,
 )
 from crossdock.purchasing.services import sourcing
+from crossdock.purchasing.services.quote_import import import_quotes
 
 router = Router(tags=["Purchasing"])
 ERRORS = frozenset({400, 401, 403, 404, 409, 412, 422})
@@ -607,6 +610,70 @@ def record_quotes(
     ]  # fmt: skip
     sourcing.record_quotes(_actor(request), found.pk, drafts)
     return _rfq_response(request.user, found.pk)
+
+
+class QuoteRowError(Schema):
+    row: int
+    field: str
+    message: str
+
+
+class QuoteImportOut(Schema):
+    ok: bool
+    dry_run: bool
+    rows: int
+    created: int
+    replaced: int
+    errors: list[QuoteRowError]
+
+
+@router.post(
+    "/rfqs/{int:id}/quotes/import",
+    response={200: QuoteImportOut, ERRORS: Problem},
+    operation_id="import_rfq_quotes",
+    summary="Import suppliers' quotes for a sent RFQ from CSV or XLSX (all rows or none)",
+    description="One row per supplier and line: supplier (code), product (SKU), unit_price, "
+    "lead_time_days, and optionally quantity (picks the line when a product is on several), "
+    "currency (ISO code), moq, valid_until, landed_cost_percent, note. A supplier's new "
+    "quote for a line replaces its old one. ?dry_run=true only checks. Row errors answer "
+    "422 naming each row and column (`rows[3].unit_price`); nothing is written then.",
+)
+@idempotent
+def import_rfq_quotes(
+    request: HttpRequest,
+    id: int,
+    file: File[UploadedFile],
+    dry_run: Query[bool] = False,
+    idempotency_key: str | None = Header(
+        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
+    ),
+) -> HttpResponse:
+    found = _rfq(request.user, id, "change")
+    filename = file.name or "upload"
+    if not filename.lower().endswith((".csv", ".xlsx")):
+        raise DomainError(
+            "file: upload a .csv or .xlsx file.", fields={"file": ["Not a CSV or XLSX file."]}
+        )
+    if file.size is not None and file.size > MAX_UPLOAD_BYTES:
+        raise DomainError(
+            "file: the file is larger than 20 MB.", fields={"file": ["Larger than 20 MB."]}
+        )
+    result = import_quotes(_actor(request), found.pk, filename, file.read(), dry_run=dry_run)
+    errors = [{"row": e.row, "field": e.field, "message": e.message} for e in result.errors]
+    if not result.ok:
+        fields: dict[str, list[str]] = {}
+        for error in errors:
+            key = f"rows[{error['row']}]" + (f".{error['field']}" if error["field"] else "")
+            fields.setdefault(key, []).append(str(error["message"]))
+        first = errors[0]
+        raise DomainError(
+            f"Nothing was imported: row {first['row']}: {first['message']}", fields=fields
+        )
+    body = {
+        "ok": True, "dry_run": dry_run, "rows": result.rows, "created": result.created,
+        "replaced": result.replaced, "errors": [],
+    }  # fmt: skip
+    return json_response(body)
 
 
 @router.get(

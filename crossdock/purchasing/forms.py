@@ -445,3 +445,38 @@ def show_refusal(
             shown = True
     if not shown:
         form.add_error(None, error.message)
+
+
+# -- purchasing settings ------------------------------------------------------------------------
+
+
+class PurchasingSettingsForm(forms.Form):
+    """A company's tolerances and reminder period; the service checks the ranges."""
+
+    over_receipt_percent = _number(
+        "Over-receipt tolerance (%)",
+        required=True,
+        help_text="How much more than ordered a receipt may bring in.",
+    )
+    price_tolerance_percent = _number(
+        "Price tolerance (%)",
+        required=True,
+        help_text="A bill price this much above the order price still matches.",
+    )
+    quantity_tolerance_percent = _number(
+        "Quantity tolerance (%)",
+        required=True,
+        help_text="Billed this much above received still matches.",
+    )
+    confirmation_reminder_days = forms.IntegerField(
+        label="Confirmation reminder (days)",
+        help_text="Days after sending before an unconfirmed order opens an exception.",
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, read_only: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if read_only:
+            for field in self.fields.values():
+                field.disabled = True
+        _labelled(self)

@@ -1,6 +1,7 @@
 """Sourcing screens under ``/purchasing/``: requisitions (list, new, detail with submit,
 cancel, convert into orders, send for quotation) and RFQs (list, new, detail with quote
-entry, the comparison table and the award).
+entry, the comparison table and the award; quotes imported from CSV or XLSX with a dry
+run, and the RFQ's quote sheet to fill in).
 
 Thin like :mod:`crossdock.purchasing.views`: model permission checked, every query scoped
 to the user's companies (a document outside them is a 404), one service call per POST; a
@@ -13,6 +14,7 @@ import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -21,6 +23,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from crossdock.accounting.exports import file_response
 from crossdock.core.context import Actor
 from crossdock.core.errors import DomainError
 from crossdock.core.permissions import has_model_permission
@@ -34,10 +37,17 @@ from crossdock.purchasing.models import (
     RfqState,
 )
 from crossdock.purchasing.services import sourcing
+from crossdock.purchasing.services.quote_import import (
+    KNOWN,
+    TEMPLATE_COLUMNS,
+    import_quotes,
+    template_rows,
+)
 from crossdock.web.views.common import render_page
 
 FORM_LINES = 8
 LIST_LIMIT = 200
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
 
 def _require(user: Any, model: type[models.Model], action: str = "view") -> None:
@@ -337,3 +347,70 @@ def rfq_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     except DomainError as error:
         _refused(request, error)
     return redirect("purchasing:rfq_detail", pk=rfq.pk)
+
+
+# -- importing quotes ---------------------------------------------------------------------------
+
+
+class QuoteImportForm(forms.Form):
+    file = forms.FileField(help_text="CSV or XLSX, one row per supplier and line.")
+    dry_run = forms.BooleanField(required=False, initial=True, label="Only check (dry run)")
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith((".csv", ".xlsx")):
+            raise forms.ValidationError("Upload a .csv or .xlsx file.")
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError("The file is larger than 20 MB.")
+        return upload
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def rfq_quote_import(request: HttpRequest, pk: int) -> HttpResponse:
+    """Import the suppliers' quotes of a sent RFQ from a spreadsheet: check, then import."""
+    rfq = _rfq(request, pk, "change")
+    form = QuoteImportForm(request.POST or None, request.FILES or None)
+    result = None
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                result = import_quotes(
+                    Actor.of(request.user),
+                    rfq.pk,
+                    upload.name,
+                    upload.read(),
+                    dry_run=form.cleaned_data["dry_run"],
+                )
+            except DomainError as error:
+                form.add_error("file", error.message)
+            if result is not None and result.ok:
+                if not result.dry_run:
+                    messages.success(
+                        request,
+                        f"Imported {result.created} new and {result.replaced} replaced quotes.",
+                    )
+                    return redirect("purchasing:rfq_detail", pk=rfq.pk)
+                status = 200
+    context = {
+        "title": f"Import quotes for {rfq.reference}",
+        "rfq": rfq,
+        "form": form,
+        "result": result,
+        "columns": KNOWN,
+        "can_quote": rfq.state == RfqState.SENT,
+    }
+    return render_page(request, "purchasing/rfq_quote_import.html", context, status=status)
+
+
+@login_required
+@require_safe
+def rfq_quote_template(request: HttpRequest, pk: int) -> HttpResponse:
+    """The RFQ's suppliers × lines as a CSV or XLSX to fill in and import back."""
+    rfq = _rfq(request, pk)
+    fmt = "xlsx" if request.GET.get("format") == "xlsx" else "csv"
+    name = f"quotes-{rfq.reference.replace('/', '-')}"
+    return file_response(name, TEMPLATE_COLUMNS, template_rows(rfq), fmt)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from crossdock.purchasing import import_views, sourcing_views, views
+from crossdock.purchasing import import_views, settings_views, sourcing_views, views
 
 app_name = "purchasing"
 urlpatterns = [
@@ -33,7 +33,18 @@ urlpatterns = [
     ),
     path("rfqs/", sourcing_views.rfq_list, name="rfq_list"),
     path("rfqs/<int:pk>/", sourcing_views.rfq_detail, name="rfq_detail"),
+    path(
+        "rfqs/<int:pk>/quotes/import/",
+        sourcing_views.rfq_quote_import,
+        name="rfq_quote_import",
+    ),
+    path(
+        "rfqs/<int:pk>/quotes/template/",
+        sourcing_views.rfq_quote_template,
+        name="rfq_quote_template",
+    ),
     path("rfqs/<int:pk>/<slug:action>/", sourcing_views.rfq_action, name="rfq_action"),
+    path("settings/", settings_views.purchasing_settings, name="settings"),
     path("scorecards/", views.scorecard_list, name="scorecards"),
     path("scorecards/apply/", views.scorecard_apply, name="scorecard_apply"),
     path("scorecards/<int:supplier_id>/", views.scorecard_detail, name="scorecard_detail"),

@@ -113,6 +113,8 @@ PURCHASING_PAGES = (
      "purchasing.view_purchaseexception"),
     ("purchasing-scorecards", "Vendor scorecards", "purchasing:scorecards",
      "purchasing.view_purchaseorder"),
+    ("purchasing-settings", "Purchasing settings", "purchasing:settings",
+     "purchasing.view_purchasingsettings"),
 )  # fmt: skip
 
 

@@ -36,6 +36,7 @@ TRANSFER = "inventory.transfer"
 INVOICE = "accounting.invoice"
 EXCEPTION = "purchasing.purchaseexception"
 PARTNER = "masterdata.partner"
+SETTINGS = "purchasing.purchasingsettings"
 
 
 class Matrix:
@@ -284,6 +285,16 @@ ENDPOINTS: dict[str, tuple[str, str, list[tuple[str, str]], int, Any]] = {
         "post", "/api/v1/vendor-bills/import", [(INVOICE, "add"), (MATCH, "change")], 200,
         _import_bill,
     ),
+    "get-settings": (
+        "get", "/api/v1/purchasing-settings/{company_id}", [(SETTINGS, "view")], 200,
+        lambda c, m: c.get(f"purchasing-settings/{m.buying.company.pk}"),
+    ),
+    "update-settings": (
+        "patch", "/api/v1/purchasing-settings/{company_id}", [(SETTINGS, "change")], 200,
+        lambda c, m: c.patch(
+            f"purchasing-settings/{m.buying.company.pk}", {"over_receipt_percent": "5"}
+        ),
+    ),
 }  # fmt: skip
 
 
@@ -356,3 +367,6 @@ def test_the_matrix_is_not_all_or_nothing():
     assert not permitted(Role.WAREHOUSE_OPERATOR, "list-exceptions")
     assert permitted(Role.AP_CLERK, "import-bill")
     assert not permitted(Role.BUYER, "import-bill")
+    assert permitted(Role.BUYER, "get-settings")
+    assert not permitted(Role.BUYER, "update-settings")
+    assert permitted(Role.CONTROLLER, "update-settings")

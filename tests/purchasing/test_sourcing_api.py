@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
@@ -100,6 +101,15 @@ def _quotes(c: ApiClient, m: Matrix) -> Any:
     return c.post(f"rfqs/{rfq_id}/quotes", m.quote_body(rfq_id))
 
 
+def _import_quotes(c: ApiClient, m: Matrix) -> Any:
+    """A dry run of a one-row quote file (dry: nothing is written)."""
+    rfq_id = m.sent_rfq()
+    content = f"supplier,product,unit_price,lead_time_days\n{m.buying.supplier.code},"
+    content += f"{m.product.sku},4.80,5\n"
+    url = c.url(f"rfqs/{rfq_id}/quotes/import?dry_run=true")
+    return c.client.post(url, {"file": SimpleUploadedFile("quotes.csv", content.encode())})
+
+
 # name: (method, OpenAPI path, permissions needed, status when allowed, call)
 ENDPOINTS: dict[str, tuple[str, str, list[tuple[str, str]], int, Any]] = {
     "list-requisitions": (
@@ -156,6 +166,9 @@ ENDPOINTS: dict[str, tuple[str, str, list[tuple[str, str]], int, Any]] = {
         lambda c, m: c.post(f"rfqs/{m.sent_rfq()}/cancel", {"reason": "x"}),
     ),
     "record-quotes": ("post", "/api/v1/rfqs/{id}/quotes", [(RFQ, "change")], 200, _quotes),
+    "import-quotes": (
+        "post", "/api/v1/rfqs/{id}/quotes/import", [(RFQ, "change")], 200, _import_quotes,
+    ),
     "compare-quotes": (
         "get", "/api/v1/rfqs/{id}/comparison", [(RFQ, "view")], 200,
         lambda c, m: c.get(f"rfqs/{m.quoted_rfq()}/comparison"),
@@ -214,6 +227,7 @@ def test_the_matrix_is_not_all_or_nothing():
     assert not permitted(Role.WAREHOUSE_MANAGER, "list-rfqs")
     assert permitted(Role.AUDITOR, "compare-quotes")
     assert not permitted(Role.AUDITOR, "award-rfq")
+    assert not permitted(Role.AUDITOR, "import-quotes")
 
 
 # -- flows -------------------------------------------------------------------------------------

@@ -1,0 +1,139 @@
+"""Purchasing settings endpoints: a company's receiving and matching tolerances and the
+reminder period of unconfirmed orders.
+
+Thin like :mod:`crossdock.purchasing.api`: role permission (403), the company within the
+user's scope (404), one service call, the result rendered. A company that never saved
+its settings answers the defaults at version 0; the ETag is the version, and ``If-Match``
+(or ``version`` in the body) refuses a lost update with a 412.
+"""
+
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated, Any
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Field, Header, Router, Schema
+
+from crossdock.api.errors import Problem
+from crossdock.api.http import expected_version, json_response
+from crossdock.api.queries import require_permission
+from crossdock.api.schemas import InputSchema, decimal_type
+from crossdock.core.context import Actor
+from crossdock.core.errors import NotFoundError
+from crossdock.masterdata.models import Company
+from crossdock.purchasing.models import PurchasingSettings
+from crossdock.purchasing.selectors import settings_for
+from crossdock.purchasing.services.settings import (
+    MAX_REMINDER_DAYS,
+    settings_version,
+    update_purchasing_settings,
+)
+
+router = Router(tags=["Purchasing"])
+ERRORS = frozenset({400, 401, 403, 404, 409, 412, 422})
+IF_MATCH_DOC = 'The ETag of the version you edited (e.g. "3"); 412 if it changed since.'
+
+PERCENT_STEP = Decimal("0.0001")
+
+if TYPE_CHECKING:
+    Percent = Decimal
+else:
+    Percent = decimal_type(4)
+
+
+class SettingsOut(Schema):
+    company: int
+    over_receipt_percent: str
+    price_tolerance_percent: str
+    quantity_tolerance_percent: str
+    confirmation_reminder_days: int
+    saved: bool
+    version: int
+
+
+class SettingsPatch(InputSchema):
+    over_receipt_percent: Percent | None = Field(
+        None, description="How much more than ordered may be received, in % (0 to 100)."
+    )
+    price_tolerance_percent: Percent | None = Field(
+        None, description="A bill price this much above the order price still matches, in %."
+    )
+    quantity_tolerance_percent: Percent | None = Field(
+        None, description="Billed this much above received still matches, in %."
+    )
+    confirmation_reminder_days: Annotated[int, Field(strict=True)] | None = Field(
+        None,
+        description=f"Days after sending before an unconfirmed order is an exception "
+        f"(0 to {MAX_REMINDER_DAYS}).",
+    )
+    version: Annotated[int, Field(strict=True, ge=0)] | None = Field(
+        None, description="The version you edited (0 for the defaults); 412 if stale."
+    )
+
+
+def _percent(value: Decimal) -> str:
+    """At the field's full scale (``"2.0000"``), as every decimal the API answers."""
+    return str(value.quantize(PERCENT_STEP))
+
+
+def settings_data(settings: PurchasingSettings) -> dict[str, Any]:
+    return {
+        "company": settings.company_id,
+        "over_receipt_percent": _percent(settings.over_receipt_percent),
+        "price_tolerance_percent": _percent(settings.price_tolerance_percent),
+        "quantity_tolerance_percent": _percent(settings.quantity_tolerance_percent),
+        "confirmation_reminder_days": settings.confirmation_reminder_days,
+        "saved": settings.pk is not None,
+        "version": settings_version(settings),
+    }
+
+
+def _company(user: Any, pk: int) -> Company:
+    company = Company.objects.in_scope_of(user).filter(pk=pk).first()
+    if company is None:
+        raise NotFoundError(f"No company with id {pk}.")
+    return company
+
+
+def _response(company_id: int) -> HttpResponse:
+    settings = settings_for(company_id)
+    return json_response(settings_data(settings), etag_version=settings_version(settings))
+
+
+@router.get(
+    "/purchasing-settings/{int:company_id}",
+    response={200: SettingsOut, ERRORS: Problem},
+    operation_id="get_purchasing_settings",
+    summary="A company's purchasing tolerances and reminder period (the defaults until saved)",
+)
+def get_settings(request: HttpRequest, company_id: int) -> HttpResponse:
+    require_permission(request.user, PurchasingSettings, "view")
+    company = _company(request.user, company_id)
+    return _response(company.pk)
+
+
+@router.patch(
+    "/purchasing-settings/{int:company_id}",
+    response={200: SettingsOut, ERRORS: Problem},
+    operation_id="update_purchasing_settings",
+    summary="Change some of a company's purchasing settings",
+    description="Only the fields sent change. Tolerances are decimal strings with at most "
+    "four places from 0 to 100; every bad field is named in the 422 and nothing is saved. "
+    "Send If-Match or version (0 while the defaults apply) to refuse lost updates.",
+)
+def patch_settings(
+    request: HttpRequest,
+    company_id: int,
+    payload: SettingsPatch,
+    if_match: str | None = Header(None, alias="If-Match", description=IF_MATCH_DOC),
+) -> HttpResponse:
+    require_permission(request.user, PurchasingSettings, "change")
+    company = _company(request.user, company_id)
+    sent = payload.model_dump(exclude_unset=True)
+    version = sent.pop("version", None)
+    update_purchasing_settings(
+        Actor.of(request.user),
+        company.pk,
+        sent,
+        expected_version=expected_version(if_match, version),
+    )
+    return _response(company.pk)
