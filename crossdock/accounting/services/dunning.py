@@ -177,13 +177,14 @@ def configure_dunning_levels(
         refuse_if(_level_problems(levels, company))
         old = lock_levels(company.pk)
         DunningLevel.objects.filter(pk__in=[x.pk for x in old]).delete()
-        created = DunningLevel.objects.bulk_create(
+        DunningLevel.objects.bulk_create(
             DunningLevel(
                 company=company, level=x.level, days_overdue=x.days_overdue,
                 name=x.name.strip(), fee=x.fee, text=x.text.strip(),
             )
             for x in sorted(levels, key=lambda x: x.level)
         )  # fmt: skip
+        created = list(DunningLevel.objects.filter(company=company).order_by("level"))
         audit.record(
             actor,
             audit.Change(
