@@ -35,3 +35,6 @@ class AccountingConfig(AppConfig):
         register_check("accounting invoice open amounts = open items", checks.invoices_match_items)
         register_check("accounting sub-ledgers = control accounts", checks.subledgers_match_control)
         register_check("accounting GRNI per receipt = GRNI account", checks.grni_matches_ledger)
+        register_check(
+            "accounting invoice dunning levels = letters", checks.dunning_levels_match_letters
+        )

@@ -251,3 +251,21 @@ def grni_matches_ledger() -> list[str]:
                 f"{report} ≠ GRNI account {ledger} (difference {report - ledger})"
             )
     return problems
+
+
+def dunning_levels_match_letters() -> list[str]:
+    """Every customer invoice's dunning level = the highest level of its letters not cancelled."""
+    from crossdock.accounting.models import Invoice, InvoiceKind
+    from crossdock.accounting.services.dunning import highest_letter_level
+
+    rows = (
+        Invoice.objects.filter(kind=InvoiceKind.CUSTOMER_INVOICE)
+        .annotate(letters_level=highest_letter_level())
+        .exclude(dunning_level=F("letters_level"))
+        .order_by("pk")
+        .values_list("pk", "number", "dunning_level", "letters_level")[:100]
+    )
+    return [
+        f"invoice {number or pk}: dunning level {level} ≠ {letters} on its letters"
+        for pk, number, level, letters in rows
+    ]

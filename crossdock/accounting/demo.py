@@ -18,7 +18,10 @@ like on a working day:
 * a carrier's older bill is due: its bank account is on file (approved), the
   AP clerk gathers a payment run and submits it, and it waits in the
   controller's inbox under the demo policy *Payment runs* (every run is
-  approved by the controller).
+  approved by the controller);
+* the controller sets up three dunning levels (friendly reminder at 7 days,
+  second reminder at 21, final notice at 45) and the AR clerk runs dunning
+  today: the overdue handling fees wait as draft letters.
 
 Every change goes through the services, so ``crossdock audit`` passes and the
 audit trail tells the story. Dates are relative to today; amounts are exact
@@ -44,7 +47,7 @@ from crossdock.accounting.models import (
     InvoiceKind,
     SplitMethod,
 )
-from crossdock.accounting.services import payments
+from crossdock.accounting.services import dunning, payments
 from crossdock.accounting.services.invoice_sources import bill_from_receipt, invoice_from_delivery
 from crossdock.accounting.services.invoicing import (
     InvoiceInput,
@@ -72,6 +75,21 @@ EVERY_RUN: dict[str, Any] = {"all": []}
 HANDLING_FEES = ((12, Decimal("180.00")), (45, Decimal("420.00")), (100, Decimal("95.50")))
 FREIGHT_SHARE = Decimal("0.03")  # freight billed on the demo receipt, as a share of its value
 CARRIER_BILL = Decimal("640.00")
+DUNNING_LEVELS = (
+    dunning.LevelInput(
+        1, 7, "Friendly reminder",
+        text="Our records show the invoices below as unpaid. If you have paid already, thank you "
+        "and please ignore this reminder.",
+    ),
+    dunning.LevelInput(
+        2, 21, "Second reminder", Decimal("10.00"),
+        "The invoices below are still unpaid. Please pay them within 7 days.",
+    ),
+    dunning.LevelInput(
+        3, 45, "Final notice", Decimal("25.00"),
+        "Final notice: unless we receive payment within 7 days, further deliveries are on hold.",
+    ),
+)  # fmt: skip
 TRANSPORT_CODE = "6200"  # the default chart's "Transport out"
 CARRIER_IBANS = {"NSE": "NL91ABNA0417164300", "NSUK": "GB29NWBK60161331926819"}
 
@@ -99,6 +117,7 @@ class AccountingDemoBuilder:
             if smallest is not None:
                 self.bill_and_land(company, smallest)
             self.payment_run(company)
+            self.dunning(company)
 
     # -- receivables ------------------------------------------------------------------------
 
@@ -165,6 +184,11 @@ class AccountingDemoBuilder:
                 ),
             )
             self.note("payments")
+
+    def dunning(self, company: Company) -> None:
+        dunning.configure_dunning_levels(self.people["controller"], company.pk, DUNNING_LEVELS)
+        run = dunning.run_dunning(self.people["ar-clerk"], company.pk, self.today)
+        self.note("dunning_letters", run.letter_count)
 
     # -- payables ---------------------------------------------------------------------------
 

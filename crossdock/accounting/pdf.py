@@ -1,19 +1,22 @@
-"""The printable invoice, bill or credit note, drawn with fpdf2.
+"""The printable invoice, bill or credit note, and the dunning letter, drawn with fpdf2.
 
-Company and partner blocks, number, dates and due date, the lines, a tax summary per
-rate, totals and the instalments. Text is Unicode when Debian's DejaVu fonts are
-installed; otherwise a core font is used and the text is made latin-1 safe.
+Invoice: company and partner blocks, number, dates and due date, the lines, a tax
+summary per rate, totals and the instalments. Dunning letter: the same blocks, the
+level's text, one row per overdue invoice (open amount, due date, days overdue), the
+fee and the total. Text is Unicode when Debian's DejaVu fonts are installed; otherwise
+a core font is used and the text is made latin-1 safe.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
 from fpdf import FPDF
 
-from crossdock.accounting.models import Invoice
+from crossdock.accounting.models import DunningLetter, Invoice
 
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
 ZERO = Decimal(0)
@@ -28,39 +31,71 @@ def _pdf(fonts: Path) -> tuple[FPDF, bool]:
     return pdf, unicode
 
 
+@dataclass
+class _Sheet:
+    """One A4 document being drawn: the font family and the text and row helpers."""
+
+    pdf: FPDF
+    unicode: bool
+
+    @classmethod
+    def start(cls, compress: bool, fonts: Path) -> _Sheet:
+        pdf, unicode = _pdf(fonts)
+        pdf.set_compression(compress)
+        pdf.add_page()
+        return cls(pdf, unicode)
+
+    @property
+    def family(self) -> str:
+        return "DejaVu" if self.unicode else "Helvetica"
+
+    def text(self, value: object) -> str:
+        shown = str(value)
+        return shown if self.unicode else shown.encode("latin-1", "replace").decode("latin-1")
+
+    def row(self, cells: list[tuple[str, float, str]], bold: bool = False) -> None:
+        self.pdf.set_font(self.family, "B" if bold else "", 9)
+        for value, width, align in cells:
+            self.pdf.cell(width, 6, self.text(value), align=align)
+        self.pdf.ln(6)
+
+    def heading(self, title: str, blocks: list[tuple[str, str]]) -> None:
+        """The title, then company (left) and partner (right) blocks line by line."""
+        self.pdf.set_font(self.family, "B", 16)
+        self.pdf.cell(0, 10, self.text(title))
+        self.pdf.ln(12)
+        self.pdf.set_font(self.family, "", 10)
+        for left, right in blocks:
+            self.pdf.cell(95, 5, self.text(left))
+            self.pdf.cell(95, 5, self.text(right))
+            self.pdf.ln(5)
+        self.pdf.ln(4)
+
+    def paragraph(self, value: str) -> None:
+        self.pdf.set_font(self.family, "", 10)
+        self.pdf.multi_cell(0, 5, self.text(value))
+        self.pdf.ln(3)
+
+    def output(self) -> bytes:
+        return bytes(self.pdf.output())
+
+
 def invoice_pdf(invoice: Invoice, *, compress: bool = True, fonts: Path = DEJAVU) -> bytes:
     """The document as PDF bytes (``compress=False`` keeps the text readable in tests)."""
-    pdf, unicode = _pdf(fonts)
-    pdf.set_compression(compress)
-    family = "DejaVu" if unicode else "Helvetica"
-
-    def text(value: object) -> str:
-        shown = str(value)
-        return shown if unicode else shown.encode("latin-1", "replace").decode("latin-1")
-
-    def row(cells: list[tuple[str, float, str]], bold: bool = False) -> None:
-        pdf.set_font(family, "B" if bold else "", 9)
-        for value, width, align in cells:
-            pdf.cell(width, 6, text(value), align=align)
-        pdf.ln(6)
-
+    sheet = _Sheet.start(compress, fonts)
+    row = sheet.row
     company = invoice.company
     partner = invoice.partner
     currency = invoice.currency.code
-    pdf.add_page()
-    pdf.set_font(family, "B", 16)
-    pdf.cell(0, 10, text(f"{invoice.get_kind_display()} {invoice.number or '(draft)'}"))
-    pdf.ln(12)
-    pdf.set_font(family, "", 10)
-    for left, right in (
-        (company.legal_name or company.name, partner.name),
-        (f"VAT {company.tax_id}" if company.tax_id else "", partner.code),
-        ("", f"VAT {partner.tax_id}" if partner.tax_id else ""),
-    ):
-        pdf.cell(95, 5, text(left))
-        pdf.cell(95, 5, text(right))
-        pdf.ln(5)
-    pdf.ln(4)
+    sheet.heading(
+        f"{invoice.get_kind_display()} {invoice.number or '(draft)'}",
+        [
+            (company.legal_name or company.name, partner.name),
+            (f"VAT {company.tax_id}" if company.tax_id else "", partner.code),
+            ("", f"VAT {partner.tax_id}" if partner.tax_id else ""),
+        ],
+    )
+    pdf = sheet.pdf
     due = invoice.due_date.isoformat() if invoice.due_date else ""
     row([(f"Date: {invoice.date.isoformat()}", 63, "L"), (f"Due: {due}", 63, "L"),
          (f"Reference: {invoice.partner_reference}", 64, "L")])  # fmt: skip
@@ -105,4 +140,38 @@ def invoice_pdf(invoice: Invoice, *, compress: bool = True, fonts: Path = DEJAVU
     if invoice.memo:
         pdf.ln(3)
         row([(invoice.memo, 190, "L")])
-    return bytes(pdf.output())
+    return sheet.output()
+
+
+def dunning_letter_pdf(
+    letter: DunningLetter, *, compress: bool = True, fonts: Path = DEJAVU
+) -> bytes:
+    """The reminder as PDF bytes: the level's text, the overdue invoices, fee and total."""
+    sheet = _Sheet.start(compress, fonts)
+    company, partner = letter.company, letter.partner
+    base = company.base_currency
+    sheet.heading(
+        f"{letter.level_name} {letter.reference or '(draft)'}",
+        [
+            (company.legal_name or company.name, partner.name),
+            (f"VAT {company.tax_id}" if company.tax_id else "", partner.code),
+            (f"Date: {letter.date.isoformat()}", f"Reminder level {letter.level}"),
+        ],
+    )
+    if letter.text:
+        sheet.paragraph(letter.text)
+    sheet.row([("Invoice", 45, "L"), ("Invoice date", 30, "L"), ("Due", 30, "L"),
+               ("Days overdue", 30, "R"), ("Open", 55, "R")], bold=True)  # fmt: skip
+    lines = letter.lines.select_related("invoice", "currency").order_by("due_date", "pk")
+    for line in lines:
+        open_amount = f"{line.currency.round(line.open_amount)} {line.currency.code}"
+        sheet.row([(line.invoice.number, 45, "L"), (line.invoice.date.isoformat(), 30, "L"),
+                   (line.due_date.isoformat(), 30, "L"), (str(line.days_overdue), 30, "R"),
+                   (open_amount, 55, "R")])  # fmt: skip
+    sheet.pdf.ln(3)
+    if letter.fee:
+        sheet.row([("Reminder fee", 135, "R"), (f"{base.round(letter.fee)} {base.code}", 55, "R")])
+    sheet.row(
+        [("Total due", 135, "R"), (f"{base.round(letter.total)} {base.code}", 55, "R")], bold=True
+    )
+    return sheet.output()

@@ -4,6 +4,7 @@ from django.urls import path
 from django.views.generic import RedirectView
 
 from crossdock.accounting import (
+    dunning_views,
     invoice_views,
     landed_views,
     payment_views,
@@ -48,6 +49,16 @@ urlpatterns = [
         "invoices/from-<slug:source>/<int:transfer_id>/",
         invoice_views.invoice_from_transfer,
         name="invoice_from_transfer",
+    ),
+    path("dunning/", dunning_views.dunning_overview, name="dunning"),
+    path("dunning/levels/", dunning_views.dunning_levels, name="dunning_levels"),
+    path("dunning/run/", dunning_views.dunning_run, name="dunning_run"),
+    path("dunning/letters/<int:pk>/", dunning_views.letter_detail, name="dunning_letter"),
+    path("dunning/letters/<int:pk>/pdf/", dunning_views.letter_pdf, name="dunning_letter_pdf"),
+    path(
+        "dunning/letters/<int:pk>/<slug:action>/",
+        dunning_views.letter_action,
+        name="dunning_letter_action",
     ),
     path("payments/", payment_views.payment_list, name="payment_list"),
     path("payments/new/", payment_views.payment_create, name="payment_create"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 from ninja import NinjaAPI
 
 from crossdock.accounting.api import router as accounting_router
+from crossdock.accounting.api_dunning import router as dunning_router
 from crossdock.accounting.api_invoices import router as invoices_router
 from crossdock.accounting.api_landed import router as landed_costs_router
 from crossdock.accounting.api_payments import router as payments_router
@@ -68,6 +69,7 @@ api.add_router("", payments_router)
 api.add_router("/accounting", statements_router)
 api.add_router("", landed_costs_router)
 api.add_router("", invoices_router)
+api.add_router("", dunning_router)
 api.add_router("", price_lists_router)
 api.add_router("", purchasing_router)
 api.add_router("", sourcing_router)

@@ -171,6 +171,14 @@ for _role in (Role.AP_CLERK, Role.AR_CLERK):
 for _role in (Role.AUDITOR, Role.EXECUTIVE, Role.CREDIT_CONTROLLER):
     ROLE_PERMISSIONS[_role] |= _grant([*_TAXES, *_DOCUMENTS], (V,))
 ROLE_PERMISSIONS[Role.ADMINISTRATOR] |= _grant([*_TAXES, *_DOCUMENTS], ALL)
+# Dunning (levels, runs and reminder letters): the AR clerk works it, the controller
+# also deletes; credit controllers, auditors and executives read it.
+_DUNNING = ("accounting.dunninglevel", "accounting.dunningrun", "accounting.dunningletter")
+ROLE_PERMISSIONS[Role.CONTROLLER] |= _grant(list(_DUNNING), ALL)
+ROLE_PERMISSIONS[Role.AR_CLERK] |= _grant(list(_DUNNING), EDIT)
+for _role in (Role.AUDITOR, Role.EXECUTIVE, Role.CREDIT_CONTROLLER):
+    ROLE_PERMISSIONS[_role] |= _grant(list(_DUNNING), (V,))
+ROLE_PERMISSIONS[Role.ADMINISTRATOR] |= _grant(list(_DUNNING), ALL)
 # AR clerks invoice deliveries and AP clerks bill receipts: both read the transfers.
 for _role in (Role.AP_CLERK, Role.AR_CLERK):
     ROLE_PERMISSIONS[_role] |= _grant(["inventory.transfer"], (V,))

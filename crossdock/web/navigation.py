@@ -209,6 +209,7 @@ FINANCE_PAGES = (
     ("accounting-payments", "Payments", "accounting:payment_list", "accounting.view_payment"),
     ("accounting-payment-runs", "Payment runs", "accounting:run_list",
      "accounting.view_paymentrun"),
+    ("accounting-dunning", "Dunning", "accounting:dunning", "accounting.view_dunningletter"),
     ("accounting-landed-costs", "Landed costs", "accounting:landed_cost_list",
      "accounting.view_landedcost"),
     ("accounting-ledger-settings", "Ledger settings", "accounting:ledger_settings",

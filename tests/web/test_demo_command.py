@@ -142,3 +142,15 @@ def test_the_books_hold_invoices_payments_a_landed_cost_and_a_run_waiting(loaded
     rows = aged_balances(nse.pk, "receivable", datetime.date.today())
     overdue = [sum(row.buckets[i] for row in rows) for i in range(1, 5)]
     assert sum(1 for amount in overdue if amount > 0) >= 3, overdue
+
+
+def test_the_demo_companies_have_a_dunning_ladder_and_draft_letters(loaded, db):
+    from crossdock.accounting.models import DunningLetter, DunningLevel
+
+    for code in ("NSE", "NSUK"):
+        ladder = DunningLevel.objects.filter(company__code=code).order_by("level")
+        assert [(x.level, x.days_overdue) for x in ladder] == [(1, 7), (2, 21), (3, 45)]
+        letters = DunningLetter.objects.filter(company__code=code, state="draft")
+        # the handling fees 12, 45 and 100 days overdue: a friendly reminder, two final notices
+        assert sorted(letters.values_list("level", flat=True)) == [1, 3, 3]
+    assert run_checks()[1] == []

@@ -10,6 +10,13 @@ from crossdock.accounting.models.chart import (
     LedgerSettings,
     PriceDifference,
 )
+from crossdock.accounting.models.dunning import (
+    DunningLetter,
+    DunningLetterLine,
+    DunningLetterState,
+    DunningLevel,
+    DunningRun,
+)
 from crossdock.accounting.models.entries import EntryState, JournalEntry, JournalLine
 from crossdock.accounting.models.invoices import (
     CREDIT_KINDS,
@@ -53,6 +60,11 @@ __all__ = [
     "AccountRole",
     "AccountType",
     "Allocation",
+    "DunningLetter",
+    "DunningLetterLine",
+    "DunningLetterState",
+    "DunningLevel",
+    "DunningRun",
     "EntryState",
     "FiscalYear",
     "Installment",

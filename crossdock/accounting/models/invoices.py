@@ -138,7 +138,8 @@ class Invoice(ScopedModel):
     ``rate`` converts the document currency into the company's (company
     currency per unit). Totals are in the document currency; ``total_company``
     in the company's. ``open_amount`` and ``payment_state`` are caches of the
-    instalments. ``payment_hold`` keeps a bill out of payment runs.
+    instalments. ``payment_hold`` keeps a bill out of payment runs. ``dunning_level``
+    caches the highest level of the dunning letters (not cancelled) naming it.
     """
 
     company = models.ForeignKey("masterdata.Company", on_delete=models.PROTECT, related_name="+")
@@ -168,6 +169,9 @@ class Invoice(ScopedModel):
         max_length=10, choices=PaymentState.choices, default=PaymentState.NOT_PAID
     )
     payment_hold = models.BooleanField(default=False)
+    dunning_level = models.PositiveSmallIntegerField(
+        default=0, help_text="The highest dunning level this invoice has been dunned at."
+    )
     memo = models.CharField(max_length=200, blank=True)
     entry = models.OneToOneField(
         "accounting.JournalEntry",
