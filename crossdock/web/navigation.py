@@ -54,10 +54,7 @@ def navigation_for(user: Any) -> list[NavGroup]:
         )
         if entries:
             groups.append(NavGroup(label, entries))
-    if user.is_authenticated and user.has_perm("masterdata.view_pricelist"):
-        groups.append(
-            NavGroup("Sales", (NavEntry("prices", "Price lists", reverse("prices:list")),))
-        )
+    groups.extend(_sales_group(user))
     groups.extend(_approvals_group(user))
     groups.extend(_purchasing_group(user))
     groups.extend(_quality_group(user))
@@ -68,6 +65,29 @@ def navigation_for(user: Any) -> list[NavGroup]:
             NavGroup("Governance", (NavEntry("audit", "Audit trail", reverse("web:audit_list")),))
         )
     return groups
+
+
+# key, label, URL name, permissions (all needed): the screens of crossdock.sales
+SALES_PAGES = (
+    ("sales-orders", "Sales orders", "sales:order_list", ("sales.view_salesorder",)),
+    ("sales-new", "New sales order", "sales:order_create", ("sales.add_salesorder",)),
+    ("sales-credit-holds", "Credit holds", "sales:credit_holds", ("sales.view_salesorder",)),
+    ("sales-allocation", "Allocation", "sales:allocation",
+     ("sales.view_salesorder", "inventory.view_transfer")),
+    ("prices", "Price lists", "prices:list", ("masterdata.view_pricelist",)),
+)  # fmt: skip
+
+
+def _sales_group(user: Any) -> list[NavGroup]:
+    """Sales: orders, order entry, the credit-hold queue, allocation and price lists."""
+    if not user.is_authenticated:
+        return []
+    entries = tuple(
+        NavEntry(key, label, reverse(url_name))
+        for key, label, url_name, permissions in SALES_PAGES
+        if user.has_perms(permissions)
+    )
+    return [NavGroup("Sales", entries)] if entries else []
 
 
 def _approvals_group(user: Any) -> list[NavGroup]:
