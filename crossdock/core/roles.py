@@ -125,6 +125,20 @@ for _role in (
     Role.SERVICE_AGENT,
 ):
     ROLE_PERMISSIONS[_role] |= _grant(list(_STOCK), (V,))
+# Outbound fulfilment: pick waves, packages and shipments. The warehouse writes them;
+# sales, customer service, auditors and executives read them (where is my order?).
+_FULFILMENT = ("inventory.pickwave", "inventory.package", "inventory.shipment")
+for _role in (Role.WAREHOUSE_OPERATOR, Role.WAREHOUSE_MANAGER):
+    ROLE_PERMISSIONS[_role] |= _grant(list(_FULFILMENT), EDIT)
+ROLE_PERMISSIONS[Role.ADMINISTRATOR] |= _grant(list(_FULFILMENT), ALL)
+for _role in (
+    Role.SALES_REP,
+    Role.SALES_MANAGER,
+    Role.SERVICE_AGENT,
+    Role.AUDITOR,
+    Role.EXECUTIVE,
+):
+    ROLE_PERMISSIONS[_role] |= _grant(list(_FULFILMENT), (V,))
 # Stock on hand, available-to-promise and lot traces: whoever sees stock documents.
 # Stock value (the valuation layers): finance, the executives and the warehouse manager.
 for _role in ROLE_PERMISSIONS:

@@ -3,7 +3,7 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from crossdock.inventory import count_views, flow_views, views
+from crossdock.inventory import count_views, flow_views, fulfilment_views, views
 
 app_name = "inventory"
 urlpatterns = [
@@ -19,6 +19,15 @@ urlpatterns = [
     path("putaway/new/", flow_views.putaway_edit, name="putaway_new"),
     path("putaway/<int:pk>/", flow_views.putaway_edit, name="putaway_edit"),
     path("putaway/<int:pk>/delete/", flow_views.putaway_delete, name="putaway_delete"),
+    path("transfers/<int:pk>/pack/", fulfilment_views.transfer_pack, name="transfer_pack"),
+    path("transfers/<int:pk>/ship/", fulfilment_views.transfer_ship, name="transfer_ship"),
+    path(
+        "transfers/<int:pk>/delivery-note.pdf",
+        fulfilment_views.delivery_note,
+        name="delivery_note",
+    ),
+    path("waves/", fulfilment_views.wave_list, name="wave_list"),
+    path("waves/<int:pk>/", fulfilment_views.wave_pick, name="wave_pick"),
     path("transfers/<int:pk>/<slug:action>/", views.transfer_action, name="transfer_action"),
     path("stock/", views.stock, name="stock"),
     path("lots/", views.lot_list, name="lot_list"),

@@ -179,6 +179,7 @@ WAREHOUSE_PAGES = (
     ("inventory-availability", "Availability", "inventory:availability", "inventory.view_quant"),
     ("inventory-lots", "Lot trace", "inventory:lot_list", "inventory.view_lot"),
     ("inventory-counts", "Cycle counts", "inventory:count_list", "inventory.view_countsheet"),
+    ("inventory-waves", "Pick waves", "inventory:wave_list", "inventory.view_pickwave"),
     ("inventory-dispatch", "Send to warehouse", "inventory:dispatch", "inventory.add_transfer"),
     ("inventory-scrap", "Scrap or damage", "inventory:scrap", "inventory.add_transfer"),
     ("inventory-putaway", "Putaway rules", "inventory:putaway_list", "inventory.view_putawayrule"),

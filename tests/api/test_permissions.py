@@ -205,7 +205,7 @@ def test_the_matrix_covers_every_endpoint(db):
         for path, ops in document["paths"].items()
         for m, op in ops.items()
         # tests/approvals/test_api_permissions.py, tests/inventory/test_api.py,
-        # tests/inventory/test_counts_api.py, tests/accounting/test_api.py,
+        # tests/inventory/test_counts_api.py, test_fulfilment_api.py, tests/accounting/test_api.py,
         # test_payment_api.py, test_statement_api.py and test_landed_views.py and
         # test_invoice_api.py, tests/masterdata/test_price_api.py and
         # tests/purchasing/test_api_permissions.py, tests/quality/test_api_permissions.py,
@@ -215,6 +215,7 @@ def test_the_matrix_covers_every_endpoint(db):
             "Approvals",
             "Inventory",
             "Cycle counts",
+            "Fulfilment",
             "Accounting",
             "Payments",
             "Accounting reports",

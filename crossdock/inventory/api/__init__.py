@@ -15,17 +15,19 @@ validate and cancel are changes); stock and ATP ``view_quant``; stock value
 ``view_transfer``; count sheets ``inventory.<action>_countsheet`` (start, counts,
 submit and cancel are changes). Returns, dispatches, scrap and damage create transfers
 (``add_transfer``); confirming an arrival is a change; putaway rules need
-``*_putawayrule`` (:mod:`crossdock.inventory.api.flows`).
+``*_putawayrule`` (:mod:`crossdock.inventory.api.flows`). Pick waves, packages,
+shipping and delivery notes: :mod:`crossdock.inventory.api.fulfilment`.
 """
 
 from ninja import Router
 
-from crossdock.inventory.api import counts, flows, stock, transfers
+from crossdock.inventory.api import counts, flows, fulfilment, stock, transfers
 
 router = Router()
 router.add_router("", transfers.router)
 router.add_router("", stock.router)
 router.add_router("", counts.router)
 router.add_router("", flows.router)
+router.add_router("", fulfilment.router)
 
 __all__ = ["router"]

@@ -1,4 +1,4 @@
-"""Inventory: transfers, stock moves and their lines, quants, lots, valuation layers, counts."""
+"""Inventory: transfers, moves, quants, lots, valuation, counts, pick waves, packages, shipments."""
 
 from crossdock.inventory.models.counts import (
     AbcClass,
@@ -6,6 +6,14 @@ from crossdock.inventory.models.counts import (
     CountScope,
     CountSheet,
     CountState,
+)
+from crossdock.inventory.models.fulfilment import (
+    Package,
+    PackageContent,
+    PackageType,
+    PickWave,
+    PickWaveState,
+    Shipment,
 )
 from crossdock.inventory.models.stock import (
     Lot,
@@ -31,10 +39,16 @@ __all__ = [
     "Lot",
     "MoveLine",
     "MoveState",
+    "Package",
+    "PackageContent",
+    "PackageType",
+    "PickWave",
+    "PickWaveState",
     "PutawayRule",
     "Quant",
     "RemovalRule",
     "RemovalStrategy",
+    "Shipment",
     "StockMove",
     "Transfer",
     "TransferKind",
