@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inventory', '0005_flows'),
+        ('inventory', '0006_transfer_origin_index'),
         ('masterdata', '0006_price_lists'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
