@@ -68,8 +68,16 @@ def _reserved(transfer_ids: list[int]) -> dict[int, tuple[Decimal, Decimal]]:
     return {pk: (quantity, reserved.get(pk, ZERO)) for pk, quantity in moves.items()}
 
 
-def ship_sales_order(actor: Actor, order_id: Any) -> list[Any]:
-    """Ship what is reserved on the order's deliveries; returns the transfers shipped."""
+def ship_sales_order(
+    actor: Actor, order_id: Any, *, carrier: str = "", tracking_number: str = ""
+) -> list[Any]:
+    """Ship what is reserved on the order's deliveries; returns the transfers shipped.
+
+    With a carrier, each delivery's shipment is recorded with it and the tracking
+    number (suffixed ``-1``, ``-2``… when the order ships from several warehouses) and
+    the customer is notified (``inventory.shipment.shipped``).
+    """
+    from crossdock.inventory.services.shipping import ship
     from crossdock.inventory.services.validation import DoneLine, validate_transfer
 
     with transaction.atomic():
@@ -89,13 +97,21 @@ def ship_sales_order(actor: Actor, order_id: Any) -> list[Any]:
                 "lines", f"Nothing of {order.reference} is reserved to ship.", ConflictError
             )
         shipped = []
-        for transfer in deliveries:
+        serving = [
+            t for t in deliveries if any(moves.get(pk, (0, 0))[1] > 0 for pk in _moves_of(t.pk))
+        ]
+        for index, transfer in enumerate(serving, start=1):
             done = [
                 DoneLine(pk, reserved)
                 for pk, (_, reserved) in sorted(moves.items())
                 if reserved > 0 and pk in _moves_of(transfer.pk)
             ]
-            if done:
+            if carrier:
+                number = tracking_number if len(serving) == 1 else f"{tracking_number}-{index}"
+                ship(actor, transfer.pk, carrier, number, done=done)
+                transfer.refresh_from_db()
+                shipped.append(transfer)
+            else:
                 shipped.append(validate_transfer(actor, transfer.pk, done))
         return shipped
 
