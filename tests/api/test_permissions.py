@@ -208,8 +208,8 @@ def test_the_matrix_covers_every_endpoint(db):
         # tests/inventory/test_counts_api.py, tests/accounting/test_api.py,
         # test_payment_api.py, test_statement_api.py and test_landed_views.py and
         # test_invoice_api.py, tests/masterdata/test_price_api.py and
-        # tests/purchasing/test_api_permissions.py and tests/quality/test_api_permissions.py
-        # have those endpoints' own matrices.
+        # tests/purchasing/test_api_permissions.py, tests/quality/test_api_permissions.py
+        # and tests/sales/test_api_permissions.py have those endpoints' own matrices.
         if not {
             "Approvals",
             "Inventory",
@@ -222,6 +222,7 @@ def test_the_matrix_covers_every_endpoint(db):
             "Price lists",
             "Purchasing",
             "Quality",
+            "Sales",
         }
         & set(op.get("tags", []))
     }
