@@ -232,6 +232,7 @@ def test_a_credit_held_order_cannot_ship(team, warehouse_a):
 
 def test_a_credit_hold_waits_for_a_credit_controller(warehouse_a):
     tight = Selling(warehouse_a, credit_limit="10")
+    factories.user(Role.CREDIT_CONTROLLER, companies=[tight.company])
     product = factories.product()
     tight.price(product, "12.50")
     rep = ApiClient(tight.rep)

@@ -160,3 +160,13 @@ def test_a_customer_without_a_limit_has_no_credit(warehouse_a):
     product = factories.product()
     selling.price(product, "1.00")
     assert selling.confirmed((product, "1", None)).state == SalesOrderState.CREDIT_HOLD
+
+
+def test_without_a_credit_controller_the_order_stays_held_and_says_why(warehouse_a):
+    selling = Selling(warehouse_a, credit_limit="10")
+    product = factories.product()
+    selling.price(product, "100.00")
+    order = selling.confirmed((product, "1", None))
+    assert order.state == SalesOrderState.CREDIT_HOLD
+    assert "No one can approve" in order.hold_reason
+    assert not Transfer.objects.filter(origin=order.reference).exists()

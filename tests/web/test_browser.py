@@ -99,7 +99,7 @@ def test_create_partner_with_an_error_then_fix_and_edit(browser, admin_user, com
     partner = Partner.objects.get(code="WEB-1")
     assert partner.credit_limit == Decimal("250.75")
 
-    page.get_by_role("link", name="Edit").click()
+    page.get_by_role("link", name="Edit", exact=True).click()
     page.get_by_label("Name", exact=True).fill("Web Customer Renamed")
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_role("heading", name="WEB-1 Web Customer Renamed")).to_be_visible()

@@ -26,10 +26,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
 from crossdock.core.context import Actor
+from crossdock.core.errors import DomainError
 from crossdock.core.events import DomainEvent
 from crossdock.masterdata.models import ExchangeRate, Partner
 from crossdock.sales.models import SalesOrder, SalesOrderLine, SalesOrderState
@@ -160,7 +162,12 @@ def check_and_release(actor: Actor, order: SalesOrder) -> SalesOrder:
         "credit-controller",
         "Credit release by a credit controller",
     )
-    approvals.submit(actor, order, CREDIT_RELEASE)
+    try:
+        with transaction.atomic():
+            approvals.submit(actor, order, CREDIT_RELEASE)
+    except DomainError as nobody:  # the order stays held; payments can still release it
+        order.hold_reason = f"{order.hold_reason} — {nobody.message}"[:300]
+        order.save(update_fields=["hold_reason", "updated_at"])
     order.refresh_from_db()
     return order
 
