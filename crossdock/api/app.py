@@ -26,6 +26,7 @@ from crossdock.masterdata.registry import RECORD_TYPES
 from crossdock.purchasing.api import router as purchasing_router
 from crossdock.purchasing.api_sourcing import router as sourcing_router
 from crossdock.quality.api import router as quality_router
+from crossdock.sales.api_returns import router as sales_returns_router
 
 DESCRIPTION = """\
 The Crossdock REST API.
@@ -71,5 +72,6 @@ api.add_router("", price_lists_router)
 api.add_router("", purchasing_router)
 api.add_router("", sourcing_router)
 api.add_router("", quality_router)
+api.add_router("", sales_returns_router)
 for record_type in RECORD_TYPES:
     api.add_router(f"/{record_type.slug}", build_router(record_type))
