@@ -10,5 +10,6 @@ urlpatterns = [
     path("prices/", include("crossdock.masterdata.price_urls")),
     path("purchasing/", include("crossdock.purchasing.urls")),
     path("quality/", include("crossdock.quality.urls")),
+    path("sales/returns/", include("crossdock.sales.return_urls")),
     path("", include("crossdock.web.urls")),
 ]
