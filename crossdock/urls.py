@@ -10,6 +10,7 @@ urlpatterns = [
     path("prices/", include("crossdock.masterdata.price_urls")),
     path("purchasing/", include("crossdock.purchasing.urls")),
     path("quality/", include("crossdock.quality.urls")),
+    path("sales/returns/", include("crossdock.sales.return_urls")),
     path("sales/", include("crossdock.sales.urls")),
     path("", include("crossdock.web.urls")),
 ]

@@ -324,6 +324,20 @@ ROLE_PERMISSIONS[Role.ADMINISTRATOR] |= _grant([*_SALES_ORDERS, *_SALES_POLICY],
 ROLE_PERMISSIONS[Role.SALES_REP] |= _grant(["accounting.invoice"], (V,))
 ROLE_PERMISSIONS[Role.SALES_MANAGER] |= _grant(["accounting.invoice"], (V,))
 
+# Customer returns (RMAs): service agents, sales reps and the sales manager open and submit
+# them (the sales manager authorizes through the approvals engine); the warehouse receives
+# and inspects the goods (``change`` here and on transfers); AR clerks resolve them with a
+# credit note (``change`` here and ``add`` on invoices), sales with a replacement order; the
+# credit controller, the controller, auditors and executives read them.
+_RETURNS = ("sales.returnauthorization",)
+for _role in (Role.SERVICE_AGENT, Role.SALES_REP, Role.SALES_MANAGER):
+    ROLE_PERMISSIONS[_role] |= _grant(list(_RETURNS), EDIT)
+for _role in (Role.WAREHOUSE_OPERATOR, Role.WAREHOUSE_MANAGER, Role.AR_CLERK):
+    ROLE_PERMISSIONS[_role] |= _grant(list(_RETURNS), (V, C))
+for _role in (Role.CREDIT_CONTROLLER, Role.CONTROLLER, Role.AUDITOR, Role.EXECUTIVE):
+    ROLE_PERMISSIONS[_role] |= _grant(list(_RETURNS), (V,))
+ROLE_PERMISSIONS[Role.ADMINISTRATOR] |= _grant(list(_RETURNS), ALL)
+
 
 def role_allows(role: Role, model_label: str, action: str) -> bool:
     return f"{model_label}:{action}" in ROLE_PERMISSIONS[role]

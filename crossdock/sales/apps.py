@@ -11,7 +11,11 @@ class SalesConfig(AppConfig):
         from crossdock.core import events
         from crossdock.core.checks import register_check
         from crossdock.inventory.events import TransferChanged
-        from crossdock.sales import checks, governance  # noqa: F401 (registers types)
+        from crossdock.sales import (  # noqa: F401 (registers types)
+            checks,
+            governance,
+            returns_governance,
+        )
         from crossdock.sales.services.credit import payment_changed
         from crossdock.sales.services.progress import invoice_changed, transfer_changed
 

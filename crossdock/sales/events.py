@@ -18,3 +18,16 @@ class SalesOrderChanged(DomainEvent):
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "name", f"sales.order.{self.change}")
+
+
+@dataclass(frozen=True)
+class SalesReturnChanged(DomainEvent):
+    """A return authorization was created, submitted, authorized, rejected, received, resolved
+    or cancelled (``change`` says which; the event is named ``sales.return.<change>``)."""
+
+    name = "sales.return"
+    rma_id: int
+    change: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "name", f"sales.return.{self.change}")

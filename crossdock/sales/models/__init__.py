@@ -4,6 +4,13 @@ from crossdock.sales.models.orders import (
     SalesOrderLine,
     SalesOrderState,
 )
+from crossdock.sales.models.returns import (
+    ReturnAuthorization,
+    ReturnLine,
+    ReturnReason,
+    ReturnResolution,
+    ReturnState,
+)
 from crossdock.sales.models.settings import (
     InvoicePolicy,
     MarginFloor,
@@ -15,6 +22,11 @@ __all__ = [
     "Channel",
     "InvoicePolicy",
     "MarginFloor",
+    "ReturnAuthorization",
+    "ReturnLine",
+    "ReturnReason",
+    "ReturnResolution",
+    "ReturnState",
     "SalesOrder",
     "SalesOrderLine",
     "SalesOrderState",
