@@ -110,6 +110,10 @@ class SalesOrder(ScopedModel):
     amount = MoneyField(default=0, help_text="Untaxed total in the order's currency.")
     amount_company = MoneyField(default=0, help_text="Untaxed total in the company's currency.")
     cost_company = MoneyField(default=0, help_text="Expected cost of the goods, company currency.")
+    uninvoiced_company = MoneyField(
+        default=0,
+        help_text="Value confirmed but not invoiced yet, company currency (credit exposure).",
+    )
     credit_exposure = MoneyField(
         default=0, help_text="Customer exposure with this order at the last credit check."
     )

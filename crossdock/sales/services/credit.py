@@ -34,7 +34,7 @@ from crossdock.core.context import Actor
 from crossdock.core.errors import DomainError
 from crossdock.core.events import DomainEvent
 from crossdock.masterdata.models import ExchangeRate, Partner
-from crossdock.sales.models import SalesOrder, SalesOrderLine, SalesOrderState
+from crossdock.sales.models import SalesOrder, SalesOrderState
 from crossdock.sales.models.orders import EXPOSED_STATES
 from crossdock.sales.services.orders import changed, lock_order, release_to_warehouse
 from crossdock.sales.services.pricing import settings_of
@@ -71,16 +71,12 @@ def exposure_of(customer: Partner, on: datetime.date | None = None) -> Exposure:
         .values_list("due_date", flat=True)
         .first()
     )
-    open_orders = ZERO
-    rows = SalesOrderLine.objects.filter(
-        order__customer=customer, order__state__in=EXPOSED_STATES
-    ).values_list(
-        "quantity", "invoiced_quantity", "cancelled_quantity", "unit_price", "order__rate"
+    open_orders = (
+        SalesOrder.objects.filter(customer=customer, state__in=EXPOSED_STATES).aggregate(
+            total=Sum("uninvoiced_company")
+        )["total"]
+        or ZERO
     )
-    for quantity, invoiced, cancelled, price, rate in rows:
-        rest = quantity - invoiced - cancelled
-        if rest > 0:
-            open_orders += rest * price * rate
     base = customer.company.base_currency
     try:
         rate = ExchangeRate.rate_on(customer.currency, base, on)

@@ -610,8 +610,12 @@ def release_to_warehouse(actor: Actor, order: SalesOrder) -> SalesOrder:
     before = {"state": order.state}
     order.state = SalesOrderState.CONFIRMED
     order.confirmed_at = timezone.now()
+    from crossdock.sales.services.progress import uninvoiced_value
+
+    order.uninvoiced_company = uninvoiced_value(order, lines)
     order.save(
         update_fields=[
+            "uninvoiced_company",
             "state",
             "confirmed_at",
             "credit_exposure",
@@ -658,6 +662,9 @@ def cancel_sales_order(actor: Actor, order_id: Any, reason: str = "") -> SalesOr
         shipped_any = any(line.shipped_quantity > 0 for line in lines)
         order.state = SalesOrderState.SHIPPED if shipped_any else SalesOrderState.CANCELLED
         order.note = (reason or order.note)[:200]
-        order.save(update_fields=["state", "note", "updated_at"])
+        from crossdock.sales.services.progress import uninvoiced_value
+
+        order.uninvoiced_company = uninvoiced_value(order, lines)
+        order.save(update_fields=["state", "note", "uninvoiced_company", "updated_at"])
         changed(actor, order, "cancel", before, {"state": order.state, "reason": reason})
         return order

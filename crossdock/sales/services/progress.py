@@ -108,6 +108,21 @@ def state_of(order: SalesOrder, lines: list[SalesOrderLine]) -> str:
     return SalesOrderState.CONFIRMED
 
 
+def uninvoiced_value(order: SalesOrder, lines: list[SalesOrderLine]) -> Decimal:
+    """What the order still adds to the customer's exposure, in company currency."""
+    if order.state not in PROGRESSING:
+        return ZERO
+    rest = sum(
+        (
+            max(line.quantity - line.invoiced_quantity - line.cancelled_quantity, ZERO)
+            * line.unit_price
+            for line in lines
+        ),
+        ZERO,
+    )
+    return order.company.base_currency.round(rest * order.rate)
+
+
 def refresh_progress(order: SalesOrder) -> None:
     """Recompute the shipped and invoiced caches of the order's lines and its state."""
     from crossdock.core.context import Actor
@@ -124,16 +139,20 @@ def refresh_progress(order: SalesOrder) -> None:
     if dirty:
         SalesOrderLine.objects.bulk_update(dirty, ["shipped_quantity", "invoiced_quantity"])
     state = state_of(order, lines)
-    if state != order.state:
-        before = {"state": order.state}
-        SalesOrder.objects.filter(pk=order.pk).update(state=state)
-        order.state = state
+    before = {"state": order.state}
+    order.state = state
+    uninvoiced = uninvoiced_value(order, lines)
+    if state != before["state"] or uninvoiced != order.uninvoiced_company:
+        order.uninvoiced_company = uninvoiced
+        SalesOrder.objects.filter(pk=order.pk).update(state=state, uninvoiced_company=uninvoiced)
+    if state != before["state"]:
         changed(Actor.system("sales progress"), order, state, before, {"state": state})
 
 
 def _orders_of(references: set[str]) -> list[SalesOrder]:
     return list(
         SalesOrder.objects.select_for_update(of=("self",))
+        .select_related("company__base_currency")
         .filter(reference__in=references)
         .order_by("pk")
     )
