@@ -132,6 +132,9 @@ def check_and_release(actor: Actor, order: SalesOrder) -> SalesOrder:
     """Hold the (locked) order for credit, or release it to the warehouse."""
     from crossdock.approvals import services as approvals
 
+    # One credit decision per customer at a time: two orders confirmed at once must not
+    # both fit under the limit that only one of them fits under.
+    Partner.objects.select_for_update().filter(pk=order.customer_id).values_list("pk").first()
     customer = order.customer
     if customer.group_company_id is None:
         exposure = exposure_of(customer)
