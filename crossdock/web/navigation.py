@@ -74,12 +74,13 @@ SALES_PAGES = (
     ("sales-credit-holds", "Credit holds", "sales:credit_holds", ("sales.view_salesorder",)),
     ("sales-allocation", "Allocation", "sales:allocation",
      ("sales.view_salesorder", "inventory.view_transfer")),
+    ("sales-returns", "Returns", "sales_returns:list", ("sales.view_returnauthorization",)),
     ("prices", "Price lists", "prices:list", ("masterdata.view_pricelist",)),
 )  # fmt: skip
 
 
 def _sales_group(user: Any) -> list[NavGroup]:
-    """Sales: orders, order entry, the credit-hold queue, allocation and price lists."""
+    """Sales: orders, order entry, the credit-hold queue, allocation, returns and price lists."""
     if not user.is_authenticated:
         return []
     entries = tuple(

@@ -90,6 +90,7 @@ def test_every_screen_renders_for_a_sales_rep(selling, goods, people):
     nav = client.get(reverse("sales:order_list")).content.decode()
     for label in ("Sales orders", "New sales order", "Credit holds", "Allocation", "Price lists"):
         assert label in nav
+    assert f'href="{reverse("sales_returns:list")}"' in nav  # Returns, under Sales
 
 
 def test_order_page_shows_lines_deliveries_and_margin(selling, goods, people):
@@ -126,6 +127,7 @@ def test_who_may_open_what(selling, goods, people):
     assert client_for(operator).get(detail).context["can_ship"]
     nav = client_for(ap).get(reverse("web:home")).content.decode()
     assert "Credit holds" not in nav
+    assert f'href="{reverse("sales_returns:list")}"' not in nav
 
 
 def test_order_entry_saves_a_quotation_priced_from_the_list(selling, goods, people):

@@ -43,7 +43,8 @@ def test_counts_cover_every_module(loaded, db):
     counts = loaded["counts"]
     assert counts["products"] == 200
     assert counts["approval_policies"] == ApprovalPolicy.objects.filter(status="active").count()
-    assert counts["approval_policies"] == 12  # with one purchase-order policy per operating company
+    # with one purchase-order and one credit-release policy per operating company
+    assert counts["approval_policies"] == 14
     assert counts["price_lists"] == PriceList.objects.count() == 2
     assert counts["price_list_items"] == PriceListItem.objects.count()
     assert 100 < counts["price_list_items"] <= 400  # modest: a few hundred prices at most
@@ -153,4 +154,29 @@ def test_the_demo_companies_have_a_dunning_ladder_and_draft_letters(loaded, db):
         letters = DunningLetter.objects.filter(company__code=code, state="draft")
         # the handling fees 12, 45 and 100 days overdue: a friendly reminder, two final notices
         assert sorted(letters.values_list("level", flat=True)) == [1, 3, 3]
+    assert run_checks()[1] == []
+
+
+def test_sales_orders_quoted_confirmed_invoiced_and_on_credit_hold(loaded, db):
+    from crossdock.masterdata.models import Partner
+    from crossdock.sales.models import MarginFloor, SalesOrder
+
+    counts = loaded["counts"]
+    assert counts["sales_orders"] == SalesOrder.objects.count() == 8
+    assert counts["margin_floors"] == MarginFloor.objects.count() == 2
+    for code in ("NSE", "NSUK"):
+        company_orders = SalesOrder.objects.filter(company__code=code)
+        states = sorted(company_orders.values_list("state", flat=True))
+        assert states == ["confirmed", "credit_hold", "invoiced", "quotation"], (code, states)
+        assert all(order.customer.price_list_id for order in company_orders)
+        customers = Partner.objects.filter(company__code=code, is_customer=True)
+        assert not customers.filter(price_list__isnull=True, group_company__isnull=True).exists()
+        invoiced = company_orders.get(state="invoiced")
+        assert invoiced.lines.exclude(invoiced_quantity=0).exists()
+    held = SalesOrder.objects.get(company__code="NSE", state="credit_hold")
+    assert held.amount_company > held.credit_limit
+    controller = User.objects.get(username="credit-controller")
+    assert str(held.pk) in [
+        step.request.document_id for step in selectors.decidable_steps(controller)
+    ]
     assert run_checks()[1] == []

@@ -3,11 +3,12 @@
 One step per module, in dependency order: master data (companies, warehouses,
 catalogue, partners, users), approval policies with a filled inbox, then stock,
 open warehouse work and governed stock adjustments, then the books: invoices,
-bills, payments, a landed cost and a payment run waiting for approval; last
-purchasing: a supplier catalogue and orders in every stage. ``small`` (a few seconds;
-``make run`` and the tests use it) builds the whole structure with 200 SKUs,
-20 suppliers and 50 customers; ``seed`` builds the seed scale of DESIGN.md
-(25,000 SKUs, 300 suppliers, 2,000 customers). The command prints how to sign
+bills, payments, a landed cost and a payment run waiting for approval; then
+purchasing: a supplier catalogue and orders in every stage; last sales: a margin
+floor and customer orders quoted, confirmed, shipped and invoiced, and on credit
+hold. ``small`` (a few seconds; ``make run`` and the tests use it) builds the whole
+structure with 200 SKUs, 20 suppliers and 50 customers; ``seed`` builds the seed
+scale of DESIGN.md (25,000 SKUs, 300 suppliers, 2,000 customers). The command prints how to sign
 in: every demo user has the password ``crossdock-demo`` — for local
 demonstrations only.
 """
@@ -40,6 +41,7 @@ from crossdock.masterdata.demo import (
     load_demo,
 )
 from crossdock.purchasing.demo import load_purchasing_demo
+from crossdock.sales.demo import load_sales_demo
 
 
 class Command(BaseCommand):
@@ -105,6 +107,7 @@ def load_everything(scale: str, seed: int) -> DemoResult:
     cycle_counts = load_counts_demo()
     books = load_accounting_demo()
     buying = load_purchasing_demo()
+    selling = load_sales_demo()
     result.counts.update(
         approval_policies=ApprovalPolicy.objects.filter(status="active").count(),
         pending_approvals=ApprovalRequest.objects.filter(status="pending").count(),
@@ -114,6 +117,7 @@ def load_everything(scale: str, seed: int) -> DemoResult:
         invoices_and_bills=Invoice.objects.count(),
         **{k: v for k, v in books.items() if k in ("payments", "payment_runs", "landed_costs")},
         **buying,
+        **selling,
         journal_lines=JournalLine.objects.count(),
     )
     result.seconds = round(time.perf_counter() - started, 3)
