@@ -51,21 +51,24 @@ def open_deliveries(order: SalesOrder) -> list[Any]:
     )
 
 
-def _reserved(transfer_ids: list[int]) -> dict[int, tuple[Decimal, Decimal]]:
-    """Per open move of the transfers: (quantity, reserved)."""
+def _reserved(transfer_ids: list[int]) -> dict[int, dict[int, tuple[Decimal, Decimal]]]:
+    """Per transfer, per open move: (quantity, reserved) — two queries for all transfers."""
     from crossdock.inventory.models import MoveLine, MoveState, StockMove
 
-    moves = dict(
+    moves = list(
         StockMove.objects.filter(transfer_id__in=transfer_ids)
         .exclude(state__in=[MoveState.DONE, MoveState.CANCELLED])
-        .values_list("pk", "quantity")
+        .values_list("pk", "transfer_id", "quantity")
     )
     reserved = dict(
-        MoveLine.objects.filter(move_id__in=list(moves), done=False)
+        MoveLine.objects.filter(move_id__in=[pk for pk, _, _ in moves], done=False)
         .values_list("move_id")
         .annotate(total=Sum("quantity"))
     )
-    return {pk: (quantity, reserved.get(pk, ZERO)) for pk, quantity in moves.items()}
+    result: dict[int, dict[int, tuple[Decimal, Decimal]]] = defaultdict(dict)
+    for pk, transfer_id, quantity in moves:
+        result[transfer_id][pk] = (quantity, reserved.get(pk, ZERO))
+    return result
 
 
 def ship_sales_order(
@@ -84,28 +87,26 @@ def ship_sales_order(
         order = visible_order(actor, order_id, "view")  # the warehouse ships; see validate_transfer
         in_state(order, *SHIPPABLE_STATES)
         deliveries = open_deliveries(order)
-        moves = _reserved([t.pk for t in deliveries])
-        if order.ship_complete and any(r < q for q, r in moves.values()):
+        per_transfer = _reserved([t.pk for t in deliveries])
+        moves = [item for group in per_transfer.values() for item in group.values()]
+        if order.ship_complete and any(r < q for q, r in moves):
             raise refuse(
                 "ship_complete",
                 f"{order.customer.code} takes complete shipments only and not every line of "
                 f"{order.reference} is reserved.",
                 ConflictError,
             )
-        if not any(r > 0 for _, r in moves.values()):
+        if not any(r > 0 for _, r in moves):
             raise refuse(
                 "lines", f"Nothing of {order.reference} is reserved to ship.", ConflictError
             )
         shipped = []
         serving = [
-            t for t in deliveries if any(moves.get(pk, (0, 0))[1] > 0 for pk in _moves_of(t.pk))
+            (t, [DoneLine(pk, r) for pk, (_, r) in sorted(per_transfer[t.pk].items()) if r > 0])
+            for t in deliveries
         ]
-        for index, transfer in enumerate(serving, start=1):
-            done = [
-                DoneLine(pk, reserved)
-                for pk, (_, reserved) in sorted(moves.items())
-                if reserved > 0 and pk in _moves_of(transfer.pk)
-            ]
+        serving = [(t, done) for t, done in serving if done]
+        for index, (transfer, done) in enumerate(serving, start=1):
             if carrier:
                 number = tracking_number if len(serving) == 1 else f"{tracking_number}-{index}"
                 ship(actor, transfer.pk, carrier, number, done=done)
@@ -114,12 +115,6 @@ def ship_sales_order(
             else:
                 shipped.append(validate_transfer(actor, transfer.pk, done))
         return shipped
-
-
-def _moves_of(transfer_id: int) -> set[int]:
-    from crossdock.inventory.models import StockMove
-
-    return set(StockMove.objects.filter(transfer_id=transfer_id).values_list("pk", flat=True))
 
 
 # -- invoicing ------------------------------------------------------------------------------------
@@ -244,10 +239,11 @@ def invoice_sales_orders(
                     ConflictError,
                 )
         shipped = _uninvoiced_moves(orders, up_to)
+        by_id = {o.pk: o for o in orders}
         policy = {o.pk: settings_of(o.company_id).invoice_policy for o in orders}
         groups: dict[tuple[Any, ...], list[_Shipped]] = defaultdict(list)
         for item in shipped:
-            order = next(o for o in orders if o.pk == item.order_id)
+            order = by_id[item.order_id]
             if consolidate:
                 key: tuple[Any, ...] = ("customer", order.customer_id, order.currency_id)
             elif policy[order.pk] == InvoicePolicy.PER_ORDER:
@@ -270,11 +266,9 @@ def invoice_sales_orders(
         invoices = []
         on = date or timezone.localdate()
         for key, items in sorted(groups.items(), key=lambda kv: str(kv[0])):
-            order = next(o for o in orders if o.pk == items[0].order_id)
+            order = by_id[items[0].order_id]
             tax = default_tax(order.company_id, TaxUse.SALE)
-            references = sorted(
-                {next(o for o in orders if o.pk == i.order_id).reference for i in items}
-            )
+            references = sorted({by_id[i.order_id].reference for i in items})
             invoice = create_invoice(
                 actor,
                 InvoiceInput(
