@@ -32,7 +32,7 @@ from crossdock.inventory.services.counts import (
 from tests import factories
 from tests.inventory.conftest import SYSTEM
 
-SHOWS_37 = re.compile(r"(?<![\w.-])37(?:\.0+)?(?![\w-])")
+SHOWS_37 = re.compile(r"(?<![\w.:-])37(?:\.0+)?(?![\w:-])")  # not a time such as 15:37
 
 D = Decimal
 
