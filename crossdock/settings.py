@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "crossdock.purchasing",
     "crossdock.sales",
     "crossdock.quality",
+    "crossdock.planning",
     "crossdock.api",
     "crossdock.web",
 ]

@@ -1,0 +1,1 @@
+"""Planning: demand history, classification, forecasts, reorder policies and replenishment."""
