@@ -177,7 +177,9 @@ def normal_loss(k: ArrayLike) -> FloatArray:
     return np.asarray(density - k * special.ndtr(-k))
 
 
-def fill_rate_safety_factor(fill_rate: ArrayLike, order_quantity: ArrayLike, sigma: ArrayLike):
+def fill_rate_safety_factor(
+    fill_rate: ArrayLike, order_quantity: ArrayLike, sigma: ArrayLike
+) -> FloatArray:
     """k with G(k) = (1 − β)·Q/σ_X, clamped to [0, MAX_SAFETY_FACTOR].
 
     G is convex and decreasing, so Newton's method started at k = 0 (left of the
@@ -202,7 +204,7 @@ def fill_rate_safety_factor(fill_rate: ArrayLike, order_quantity: ArrayLike, sig
             tol=1e-12,
             maxiter=100,
         )
-    return np.clip(k, 0.0, MAX_SAFETY_FACTOR)
+    return np.asarray(np.clip(k, 0.0, MAX_SAFETY_FACTOR))
 
 
 def safety_stock_fill_rate(
@@ -397,8 +399,8 @@ def round_order(
     ``on_hand_position`` (inventory position before the order) defaults to 0.
     """
     wanted = np.asarray(quantity, dtype=np.float64)
-    if np.isnan(wanted).any():
-        raise PolicyError("quantity", "must be a number.")
+    if not np.isfinite(wanted).all():
+        raise PolicyError("quantity", "must be a finite number.")
     moq_a = _array(moq, "moq")
     pack = _array(multiple, "multiple", positive=True)
     capacity = None
@@ -458,8 +460,8 @@ def round_order_unchecked(
 # -- exact single-item helpers ---------------------------------------------------
 
 
-def _decimal(value: Any, field: str, *, positive: bool = False) -> Decimal:
-    """An exact, finite, non-negative Decimal; floats are refused (they are not exact)."""
+def _signed_decimal(value: Any, field: str) -> Decimal:
+    """An exact, finite Decimal of either sign; floats are refused (they are not exact)."""
     if isinstance(value, float | bool) or value is None:
         raise PolicyError(field, 'give an exact decimal (a string such as "12.5").')
     try:
@@ -468,6 +470,12 @@ def _decimal(value: Any, field: str, *, positive: bool = False) -> Decimal:
         raise PolicyError(field, f"{value!r} is not a number.") from error
     if not number.is_finite():
         raise PolicyError(field, "must be a finite number.")
+    return number
+
+
+def _decimal(value: Any, field: str, *, positive: bool = False) -> Decimal:
+    """An exact, finite, non-negative (or positive) Decimal."""
+    number = _signed_decimal(value, field)
     if positive and number <= 0:
         raise PolicyError(field, "must be more than zero.")
     if number < 0:
@@ -533,9 +541,7 @@ def round_order_exact(
     on_hand_position: Any = None,
 ) -> RoundedOrder:
     """:func:`round_order` for one line in exact Decimals."""
-    if isinstance(quantity, float | bool) or quantity is None:
-        raise PolicyError("quantity", 'give an exact decimal (a string such as "12.5").')
-    wanted = Decimal(str(quantity))
+    wanted = _signed_decimal(quantity, "quantity")
     minimum = _decimal(moq, "moq")
     pack = _decimal(multiple, "multiple", positive=True)
     if wanted <= 0:
@@ -550,7 +556,11 @@ def round_order_exact(
     amount = rounded
     if max_capacity is not None:
         capacity = _decimal(max_capacity, "max_capacity")
-        position = Decimal(0) if on_hand_position is None else Decimal(str(on_hand_position))
+        position = (
+            Decimal(0)
+            if on_hand_position is None
+            else _signed_decimal(on_hand_position, "on_hand_position")
+        )
         room = capacity - position
         if amount > room:
             capped = (max(room, Decimal(0)) / pack).to_integral_value(ROUND_FLOOR) * pack
@@ -584,6 +594,7 @@ class ManualMinMax:
 
     def order_quantity(self, position: Decimal, moq: Decimal = Decimal(0)) -> RoundedOrder:
         """What to order at this inventory position (0 while above the minimum)."""
+        position = _signed_decimal(position, "position")
         if position > self.min_quantity:
             return RoundedOrder(Decimal(0), OrderAdjustment.NONE)
         return round_order_exact(self.max_quantity - position, moq, self.multiple)

@@ -154,15 +154,20 @@ class SimulationResult:
         )
 
 
-def _per_series(value: ArrayLike, n: int, field: str, *, positive: bool = False) -> FloatArray:
+def _per_series(
+    value: ArrayLike, n: int, field: str, *, positive: bool = False, whole: bool = False
+) -> FloatArray:
     try:
         array = np.broadcast_to(np.asarray(value, dtype=np.float64), (n,))
-    except ValueError as error:
-        raise PolicyError(field, f"needs one value per series ({n}).") from error
+    except (TypeError, ValueError) as error:
+        raise PolicyError(field, f"needs one number per series ({n}).") from error
     bad = ~np.isfinite(array) | ((array <= 0) if positive else (array < 0))
     if bad.any():
         reason = "must be more than zero" if positive else "cannot be negative"
         raise PolicyError(field, f"{reason} (series {int(np.flatnonzero(bad)[0])}).")
+    if whole and (array != np.round(array)).any():
+        first = int(np.flatnonzero(array != np.round(array))[0])
+        raise PolicyError(field, f"must be whole days (series {first}).")
     return np.ascontiguousarray(array)
 
 
@@ -192,10 +197,10 @@ def _check(
     if policy.kind != "R_S" and (low > high).any():
         first = int(np.flatnonzero(low > high)[0])
         raise PolicyError("s", f"is above S (series {first}).")
-    _per_series(policy.lead_days, n, "lead_days")
+    _per_series(policy.lead_days, n, "lead_days", whole=True)
     _per_series(policy.moq, n, "moq")
     _per_series(policy.multiple, n, "multiple", positive=True)
-    _per_series(policy.review_days, n, "review_days", positive=True)
+    _per_series(policy.review_days, n, "review_days", positive=True, whole=True)
     if policy.max_capacity is not None:
         capacity = np.broadcast_to(np.asarray(policy.max_capacity, dtype=np.float64), (n,))
         if np.isnan(capacity).any() or (capacity < 0).any():

@@ -201,6 +201,7 @@ def test_round_order_explains_its_adjustments():
         ({"moq": -1}, "moq"),
         ({"max_capacity": -5}, "max_capacity"),
         ({"quantity": float("nan")}, "quantity"),
+        ({"quantity": float("inf")}, "quantity"),
     ],
 )
 def test_round_order_refuses_bad_constraints(kwargs, field):
@@ -221,6 +222,20 @@ def test_exact_helpers_refuse_floats():
         "moq",
         'give an exact decimal (a string such as "12.5").',
     )
+
+
+@pytest.mark.parametrize(
+    ("arguments", "field", "message"),
+    [
+        (("abc", D(0), D(1)), "quantity", "'abc' is not a number."),
+        ((D("NaN"), D(0), D(1)), "quantity", "must be a finite number."),
+        ((D(5), D(0), D(1), D(10), "x"), "on_hand_position", "'x' is not a number."),
+    ],
+)
+def test_round_order_exact_refuses_unreadable_figures(arguments, field, message):
+    with pytest.raises(PolicyError) as error:
+        policy.round_order_exact(*arguments)
+    assert (error.value.field, error.value.message) == (field, message)
 
 
 def test_invalid_order_constraints_marks_rows_to_report():
@@ -277,6 +292,7 @@ def test_service_level_must_lie_strictly_between_zero_and_one(p):
 
 def test_service_level_z_values_and_bad_row_named():
     assert policy.service_level_z([0.5, 0.95]).round(6).tolist() == [0.0, 1.644854]
+    assert round(float(policy.service_level_z(D("0.99"))), 6) == 2.326348
     with pytest.raises(PolicyError) as error:
         policy.service_level_z([0.9, 0.95, 1.0])
     assert error.value.message == "must be between 0 and 1, both excluded (row 2)."

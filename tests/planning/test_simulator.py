@@ -211,7 +211,9 @@ def test_turns_are_absent_without_inventory():
         ({"moq": np.array([-1.0, 0.0])}, "moq", "cannot be negative (series 0)"),
         ({"lead_days": np.array([2, -1])}, "lead_days", "cannot be negative (series 1)"),
         ({"review_days": 0}, "review_days", "more than zero"),
-        ({"initial_on_hand": np.array([1.0, 2.0, 3.0])}, "initial_on_hand", "one value per"),
+        ({"review_days": 1.5}, "review_days", "whole days"),
+        ({"lead_days": np.array([2.0, 2.5])}, "lead_days", "whole days (series 1)"),
+        ({"initial_on_hand": np.array([1.0, 2.0, 3.0])}, "initial_on_hand", "one number per"),
         ({"unit_cost": np.array([1.0, -1.0])}, "unit_cost", "cannot be negative"),
     ],
 )
