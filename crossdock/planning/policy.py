@@ -216,7 +216,11 @@ def safety_stock_fill_rate(
     lead_sd: ArrayLike,
     review_days: ArrayLike = 0,
 ) -> FloatArray:
-    """Safety stock for a fill rate β with order quantity Q: k·σ_X where G(k) = (1−β)·Q/σ_X."""
+    """Safety stock for a fill rate β with order quantity Q: k·σ_X where G(k) = (1−β)·Q/σ_X.
+
+    Q is the quantity that arrives per replenishment cycle: the order quantity of an
+    (s, S) policy, or the expected demand per review period (d·R) of an (R, S) policy.
+    """
     sigma = demand_sd_over_interval(demand_mean, demand_sd, lead_mean, lead_sd, review_days)
     return np.asarray(fill_rate_safety_factor(fill_rate, order_quantity, sigma) * sigma)
 

@@ -208,6 +208,74 @@ def _check(
     return demand, on_hand, cost
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """The policy's per-series arrays, broadcast and typed once before the loop."""
+
+    kind: PolicyKind
+    reorder_at: FloatArray
+    order_up_to: FloatArray
+    lead: IntArray
+    moq: FloatArray
+    pack: FloatArray
+    capacity: FloatArray | None
+    review: IntArray
+    uniform_review: int | None
+
+    @classmethod
+    def of(cls, policy: PolicySpec, n: int) -> _Plan:
+        def floats(value: ArrayLike) -> FloatArray:
+            return np.broadcast_to(np.asarray(value, dtype=np.float64), (n,))
+
+        def ints(value: ArrayLike) -> IntArray:
+            return np.broadcast_to(np.asarray(value, dtype=np.int64), (n,))
+
+        review = ints(1 if policy.kind == "min_max" else policy.review_days)
+        return cls(
+            kind=policy.kind,
+            reorder_at=floats(policy.s),
+            order_up_to=floats(policy.S),
+            # an order placed after today's demand can arrive tomorrow at the earliest
+            lead=np.maximum(ints(policy.lead_days), 1),
+            moq=floats(policy.moq),
+            pack=floats(policy.multiple),
+            capacity=None if policy.max_capacity is None else floats(policy.max_capacity),
+            review=review,
+            uniform_review=int(review[0]) if (review == review[0]).all() else None,
+        )
+
+    def ordering_rows(
+        self, day: int, position: FloatArray, scratch: NDArray[np.bool_]
+    ) -> IntArray | None:
+        """The series that review today and whose position calls for an order (None on a
+        day without review)."""
+        if self.uniform_review is not None:
+            if day % self.uniform_review:
+                return None
+            if self.kind == "R_S":
+                np.less(position, self.order_up_to, out=scratch)
+            else:
+                np.less_equal(position, self.reorder_at, out=scratch)
+            return np.flatnonzero(scratch)
+        reviewing = np.flatnonzero(day % self.review == 0)
+        if self.kind == "R_S":
+            wants = position[reviewing] < self.order_up_to[reviewing]
+        else:
+            wants = position[reviewing] <= self.reorder_at[reviewing]
+        return reviewing[wants]
+
+    def order_quantities(self, rows: IntArray, position: FloatArray) -> FloatArray:
+        """Up to S, rounded to MOQ and packs and capped by capacity (see round_order)."""
+        at = position[rows]
+        return round_order_unchecked(
+            self.order_up_to[rows] - at,
+            self.moq[rows],
+            self.pack[rows],
+            None if self.capacity is None else self.capacity[rows],
+            at,
+        ).quantity
+
+
 def simulate(
     demand: np.ndarray,
     initial_on_hand: ArrayLike,
@@ -218,33 +286,16 @@ def simulate(
     """Replay ``demand`` (days × series) under ``policy``; see the module notes."""
     demand, on_hand, cost = _check(demand, initial_on_hand, unit_cost, policy)
     days, n = demand.shape
+    plan = _Plan.of(policy, n)
     on_hand = on_hand.copy()
-    reorder_at = np.broadcast_to(np.asarray(policy.s, dtype=np.float64), (n,))
-    order_up_to = np.broadcast_to(np.asarray(policy.S, dtype=np.float64), (n,))
-    lead = np.maximum(np.broadcast_to(np.asarray(policy.lead_days, dtype=np.int64), (n,)), 1)
-    moq = np.broadcast_to(np.asarray(policy.moq, dtype=np.float64), (n,))
-    pack = np.broadcast_to(np.asarray(policy.multiple, dtype=np.float64), (n,))
-    capacity = (
-        None
-        if policy.max_capacity is None
-        else np.broadcast_to(np.asarray(policy.max_capacity, dtype=np.float64), (n,))
-    )
-    review = np.broadcast_to(
-        np.asarray(1 if policy.kind == "min_max" else policy.review_days, dtype=np.int64), (n,)
-    )
-    uniform_review = int(review[0]) if (review == review[0]).all() else None
-
     # Orders in transit, in a ring indexed by arrival day modulo its length.
-    ring = int(lead.max()) + 1
+    ring = int(plan.lead.max()) + 1
     pipeline = np.zeros((ring, n))
     on_order = np.zeros(n)
     backlog = np.zeros(n)
     # Per-day work arrays, reused (out=) so the loop allocates almost nothing.
-    late = np.empty(n)
-    served = np.empty(n)
-    short = np.empty(n)
-    position = np.empty(n)
-    trigger = np.empty(n, dtype=np.bool_)
+    late, served, short, position = (np.empty(n) for _ in range(4))
+    scratch = np.empty(n, dtype=np.bool_)
     short_units = np.zeros(n)
     stockout_days = np.zeros(n, dtype=np.int64)
     orders = np.zeros(n, dtype=np.int64)
@@ -268,45 +319,23 @@ def simulate(
         if not lost_sales:
             backlog += short
         short_units += short
-        stockout_days += np.greater(short, 0, out=trigger)
+        stockout_days += np.greater(short, 0, out=scratch)
         inventory_units_days += on_hand
         # 3. review and order (end of day)
-        if uniform_review is not None:
-            if day % uniform_review:
-                continue
-            np.add(on_hand, on_order, out=position)
-            position -= backlog
-            if policy.kind == "R_S":
-                np.less(position, order_up_to, out=trigger)
-            else:
-                np.less_equal(position, reorder_at, out=trigger)
-            rows = np.flatnonzero(trigger)
-        else:
-            reviewing = np.flatnonzero(day % review == 0)
-            np.add(on_hand, on_order, out=position)
-            position -= backlog
-            level = order_up_to if policy.kind == "R_S" else reorder_at
-            wants = position[reviewing] < level[reviewing]
-            if policy.kind != "R_S":
-                wants |= position[reviewing] == level[reviewing]
-            rows = reviewing[wants]
-        if rows.size == 0:
+        np.add(on_hand, on_order, out=position)
+        position -= backlog
+        rows = plan.ordering_rows(day, position, scratch)
+        if rows is None or rows.size == 0:
             continue
-        at = position[rows]
-        rounded = round_order_unchecked(
-            order_up_to[rows] - at,
-            moq[rows],
-            pack[rows],
-            None if capacity is None else capacity[rows],
-            at,
-        ).quantity
-        placed = rounded > 0
-        rows, rounded = rows[placed], rounded[placed]
-        pipeline[(day + lead[rows]) % ring, rows] += rounded
-        on_order[rows] += rounded
+        quantity = plan.order_quantities(rows, position)
+        placed = quantity > 0
+        rows, quantity = rows[placed], quantity[placed]
+        pipeline[(day + plan.lead[rows]) % ring, rows] += quantity
+        on_order[rows] += quantity
         orders[rows] += 1
 
     demanded = demand.sum(axis=0)
+    # Every unit demanded was served on time, served late, is still backordered or lost.
     shipped = demanded - backlog - (short_units if lost_sales else 0.0)
     return SimulationResult(
         days=days,
