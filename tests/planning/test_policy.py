@@ -8,6 +8,8 @@ from decimal import Decimal
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from crossdock.core.fields import QUANTITY_SCALE
 from crossdock.planning import policy
@@ -183,6 +185,34 @@ def test_round_order_vectorised_agrees_with_exact_cases():
     rounded = policy.round_order(quantity, moq, multiple, capacity, position)
     assert policy.to_quantities(rounded.quantity) == [D(e) for e in columns[5]]
     assert rounded.adjustment.tolist() == [int(f) for f in columns[6]]
+
+
+quarters = st.integers(min_value=-40, max_value=4000).map(lambda q: D(q) / 4)
+
+
+@given(
+    quantity=quarters,
+    moq=st.integers(min_value=0, max_value=200).map(D),
+    multiple=st.sampled_from([D(1), D(2), D(5), D(12), D("0.5"), D("0.25")]),
+    capacity=st.none() | st.integers(min_value=0, max_value=1200).map(D),
+    position=st.integers(min_value=-50, max_value=1200).map(D),
+)
+def test_round_order_vectorised_matches_exact(quantity, moq, multiple, capacity, position):
+    exact = policy.round_order_exact(quantity, moq, multiple, capacity, position)
+    rounded = policy.round_order(
+        float(quantity),
+        float(moq),
+        float(multiple),
+        None if capacity is None else float(capacity),
+        float(position),
+    )
+    assert policy.quantity_of(float(rounded.quantity)) == exact.quantity
+    assert int(rounded.adjustment) == int(exact.adjustment)
+    if exact.quantity > 0:
+        assert exact.quantity >= moq
+        assert exact.quantity % multiple == 0
+        if capacity is not None:
+            assert position + exact.quantity <= capacity
 
 
 def test_round_order_explains_its_adjustments():
