@@ -36,6 +36,7 @@ from crossdock.planning.forecasting.models import (
     ZERO,
     fit_group,
     season_length,
+    warm_up,
 )
 from crossdock.planning.forecasting.patterns import (
     PATTERNS,
@@ -134,6 +135,7 @@ def _fit_groups(
         for rows, names in tasks:
             yield rows, names, fit_group(buckets[rows], names, holdout, horizon, season)
         return
+    warm_up(season)
     with ProcessPoolExecutor(max_workers=processes) as pool:
         futures = [
             pool.submit(fit_group, buckets[rows], names, holdout, horizon, season)

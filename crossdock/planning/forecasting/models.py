@@ -30,9 +30,10 @@ SEASONAL = "SeasonalES"
 ZERO = "zero"
 MODELS = (*INTERMITTENT, *SMOOTH, SEASONAL, ZERO)
 
-HOLT_ALPHA = (0.05, 0.1, 0.2, 0.35, 0.5)
-HOLT_BETA = (0.01, 0.05, 0.15)
+HOLT_ALPHA = (0.1, 0.2, 0.4)
+HOLT_BETA = (0.02, 0.1)
 HOLT_PHI = (0.9, 0.98)
+_warmed: set[int] = set()
 
 
 def season_length(bucket_days: int) -> int:
@@ -89,6 +90,18 @@ def run_holt(values: np.ndarray, horizon: int) -> np.ndarray:
     level, trend, phi_best = level[rows, best], trend[rows, best], phi[best]
     damping = np.cumsum(phi_best[:, None] ** np.arange(1, horizon + 1)[None, :], axis=1)
     return np.clip(level[:, None] + damping * trend[:, None], 0.0, None)
+
+
+def warm_up(season: int) -> None:
+    """Run each library model once on a tiny series. The first call of a model in a
+    process pays seconds of one-off set-up; paid here, before worker processes fork,
+    the workers inherit it instead of each paying it again."""
+    if season in _warmed:
+        return
+    series = np.tile([0.0, 2.0, 0.0, 0.0, 5.0, 1.0], 2 * season // 6 + 2)
+    for name in (*INTERMITTENT, "SES", SEASONAL):
+        run_model(name, series[None, :], 2, season)
+    _warmed.add(season)
 
 
 def run_model(name: str, values: np.ndarray, horizon: int, season: int) -> np.ndarray:
