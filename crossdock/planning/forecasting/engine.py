@@ -12,7 +12,10 @@
    `holdout` buckets and forecasts them; the candidate with the lowest mean
    absolute error (equivalently the lowest MASE, the scale being the series')
    wins; ties go to the simpler model listed first. Series sharing a candidate
-   set are fitted in one statsforecast call, spread over `n_jobs` processes.
+   set are fitted together, in chunks of rows spread over `n_jobs` worker
+   processes. Each chunk calls the statsforecast models' own `forecast` on
+   each row's array: the same arithmetic as `StatsForecast.forecast` without
+   building and parsing a long data frame for 150,000 series.
 4. The chosen model is refitted on the whole history to forecast `horizon`
    buckets. Its backtest errors give the spread (RMSE), the MASE (MAE over the
    in-sample MAE of the one-bucket naive forecast) and the bias.
