@@ -254,3 +254,26 @@ def test_forecasting_does_not_import_django():
         "assert not [m for m in sys.modules if m.split('.')[0] == 'django'], 'django imported'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_models_give_what_statsforecast_gives_through_its_data_frame_interface():
+    import pandas as pd
+    from statsforecast import StatsForecast
+
+    from crossdock.planning.forecasting.models import _statsforecast_model, run_model
+
+    rng = np.random.default_rng(11)
+    values = np.where(rng.random((4, 40)) < 0.5, rng.integers(1, 12, (4, 40)), 0).astype(float)
+    names = ["CrostonSBA", "TSB", "ADIDA", "SES"]
+    frame = pd.DataFrame(
+        {
+            "unique_id": np.repeat(np.arange(4), 40),
+            "ds": np.tile(np.arange(40), 4),
+            "y": values.ravel(),
+        }
+    )
+    engine_ = StatsForecast(models=[_statsforecast_model(n, 52) for n in names], freq=1)
+    out = engine_.forecast(df=frame, h=3).sort_values(["unique_id", "ds"])
+    for name in names:
+        expected = np.clip(out[name].to_numpy().reshape(4, 3), 0, None)
+        assert run_model(name, values, 3, 52) == pytest.approx(expected, rel=1e-12)
