@@ -133,9 +133,11 @@ class Decision:
 
 
 def _text(value: Decimal) -> str:
-    if value == value.to_integral_value():
-        return f"{value.quantize(Decimal(1)):f}"
-    return f"{value.normalize():f}"
+    """A quantity as people write it: ``120``, ``2.5``, ``-5`` (no trailing zeros)."""
+    text = f"{value:f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
 
 
 def _money(value: Decimal) -> str:
@@ -195,6 +197,15 @@ def _usable_positions(
 ) -> dict[int, Position]:
     sites: dict[int, Position] = {}
     for item in positions:
+        if (
+            ZERO <= item.reorder_point <= item.order_up_to
+            and item.safety_stock >= 0
+            and item.demand_over_lead_time >= 0
+            and item.available >= 0
+            and item.warehouse_id not in sites
+        ):
+            sites[item.warehouse_id] = item  # sound: no message to write
+            continue
         where = f"Product {product_id} at {item.label}"
         figures = {
             "reorder point": item.reorder_point,
@@ -249,7 +260,8 @@ def _usable_lanes(
                 f"has a lead time of {lane.lead_time_days} days; not used."
             )
             continue
-        days[key] = min(lane.lead_time_days, days.get(key, lane.lead_time_days))
+        if key not in days or lane.lead_time_days < days[key]:
+            days[key] = lane.lead_time_days  # the shortest of duplicate lanes
     return days
 
 
@@ -450,10 +462,12 @@ def plan_product(
         for p in sites.values()
         if p.available <= p.reorder_point and p is not central
     }
+    if not need and (central is None or central.available > central.reorder_point):
+        return [], problems  # nothing short: the common case, kept cheap
     plan = _Plan(
         product_id,
         sites,
-        _usable_lanes(product_id, lanes, sites, problems),
+        _usable_lanes(product_id, lanes, sites, problems) if need else {},
         step,
         need,
         [],

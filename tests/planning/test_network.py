@@ -266,3 +266,13 @@ def test_a_need_without_any_offer_buys_nothing_and_says_so():
     decisions, problems = plan_product(7, [central(available="100")], [], [])
     assert decisions == []
     assert problems == ["Product 7: no supplier offer; Central needs 500 and nothing was bought."]
+
+
+def test_the_shortest_of_duplicate_lanes_is_used_and_a_repeated_position_is_reported():
+    positions = [north(), site(SOUTH, "300", "40", "120", name="South"), north("500")]
+    lanes = [Lane(SOUTH, NORTH, 3), Lane(SOUTH, NORTH, 1)]
+    decisions, problems = plan_product(7, positions, lanes, [ACME])
+    assert [(d.source_warehouse_id, d.quantity, d.lead_time_days) for d in decisions] == [
+        (SOUTH, D(110), 1)
+    ]
+    assert problems == ["Product 7 at North: given twice; the first position is used."]
