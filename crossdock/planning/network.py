@@ -486,14 +486,24 @@ def plan_product(
 # --- consolidation ------------------------------------------------------------------------
 
 
-def _threshold(supplier_id: int, offers_by_product: Mapping[int, list[Offer]]) -> Decimal | None:
-    values = [
-        o.free_freight_value
-        for offers in offers_by_product.values()
-        for o in offers
-        if o.supplier_id == supplier_id and o.free_freight_value is not None
-    ]
-    return max(values) if values else None
+@dataclass
+class _Catalogue:
+    """Per supplier: its free-freight value and its offers by product, indexed once."""
+
+    thresholds: dict[int, Decimal]
+    offers: dict[int, list[tuple[int, Offer]]]
+
+    @classmethod
+    def of(cls, offers_by_product: Mapping[int, list[Offer]]) -> _Catalogue:
+        thresholds: dict[int, Decimal] = {}
+        offers: dict[int, list[tuple[int, Offer]]] = {}
+        for product_id, product_offers in offers_by_product.items():
+            for offer in product_offers:
+                offers.setdefault(offer.supplier_id, []).append((product_id, offer))
+                value = offer.free_freight_value
+                if value is not None and value > thresholds.get(offer.supplier_id, ZERO):
+                    thresholds[offer.supplier_id] = value  # the largest on its offers
+        return cls(thresholds, offers)
 
 
 def _near(position: Position) -> Decimal | None:
@@ -505,34 +515,43 @@ def _near(position: Position) -> Decimal | None:
     return above / band
 
 
+def _candidates(
+    supplier_id: int,
+    warehouse_id: int,
+    catalogue: _Catalogue,
+    positions_by_product: Mapping[int, list[Position]],
+    planned: set[tuple[int, int]],
+) -> list[tuple[Decimal, int, Position, Offer]]:
+    found = []
+    for product_id, offer in catalogue.offers.get(supplier_id, []):
+        if (product_id, warehouse_id) in planned:
+            continue
+        for site in positions_by_product.get(product_id, []):
+            closeness = _near(site) if site.warehouse_id == warehouse_id else None
+            if closeness is not None:
+                found.append((closeness, product_id, site, offer))
+                break
+    found.sort(key=lambda c: (c[0], c[1]))
+    return found
+
+
 def _pull_forward(
     group: list[Decision],
-    offers_by_product: Mapping[int, list[Offer]],
+    catalogue: _Catalogue,
     positions_by_product: Mapping[int, list[Position]],
     planned: set[tuple[int, int]],
     unit_decimals: Mapping[int, int] | int,
 ) -> list[Decision]:
     supplier_id, warehouse_id = group[0].supplier_id, group[0].warehouse_id
     assert supplier_id is not None
-    threshold = _threshold(supplier_id, offers_by_product)
+    threshold = catalogue.thresholds.get(supplier_id)
     total = sum((d.quantity * (d.unit_cost or ZERO) for d in group), ZERO)
     if threshold is None or total >= threshold:
         return []
-    candidates = []
-    for product_id, positions in positions_by_product.items():
-        offer = next(
-            (o for o in offers_by_product.get(product_id, []) if o.supplier_id == supplier_id),
-            None,
-        )
-        site = next((p for p in positions if p.warehouse_id == warehouse_id), None)
-        if offer is None or site is None or (product_id, warehouse_id) in planned:
-            continue
-        closeness = _near(site)
-        if closeness is not None:
-            candidates.append((closeness, product_id, site, offer))
-    candidates.sort(key=lambda c: (c[0], c[1]))
     added = []
-    for _closeness, product_id, site, offer in candidates:
+    for _closeness, product_id, site, offer in _candidates(
+        supplier_id, warehouse_id, catalogue, positions_by_product, planned
+    ):
         if total >= threshold:
             break
         places = (
@@ -564,21 +583,21 @@ def consolidate(
     unit_decimals: Mapping[int, int] | int = 0,
 ) -> list[Decision]:
     """Transfers unchanged, then the buys grouped per supplier and receiving warehouse, with
-    products near their reorder point pulled forward to reach free freight."""
+    products near their reorder point pulled forward to reach free freight (only when
+    ``positions_by_product`` is given)."""
     transfers = [d for d in decisions if d.action != "buy"]
     groups: dict[tuple[int, int], list[Decision]] = {}
     for item in decisions:
         if item.action == "buy" and item.supplier_id is not None:
             groups.setdefault((item.supplier_id, item.warehouse_id), []).append(item)
     planned = {(d.product_id, d.warehouse_id) for d in decisions}
+    catalogue = _Catalogue.of(offers_by_product)
     result = list(transfers)
     for key in sorted(groups):
         group = sorted(groups[key], key=lambda d: d.product_id)
         added = []
         if positions_by_product:
-            added = _pull_forward(
-                group, offers_by_product, positions_by_product, planned, unit_decimals
-            )
+            added = _pull_forward(group, catalogue, positions_by_product, planned, unit_decimals)
             planned |= {(d.product_id, d.warehouse_id) for d in added}
         result.extend(group)
         result.extend(added)
