@@ -109,23 +109,41 @@ def hold_reason(order: SalesOrder, exposure: Exposure, hold_days: int) -> str:
 
 def ensure_policy(company_id: int, document_type: str, role: str, name: str) -> None:
     """A company without an active policy for ``document_type`` gets one: anyone with ``role``
-    decides. Held orders and price exceptions always need a person, never an automatic yes."""
-    from crossdock.approvals.models import ApprovalLevel, ApprovalPolicy, ApproverRule
+    decides. Held orders and price exceptions always need a person, never an automatic yes.
 
-    if ApprovalPolicy.objects.filter(
-        company_id=company_id, document_type=document_type, status=ApprovalPolicy.Status.ACTIVE
-    ).exists():
+    The policy is saved and activated through the approvals app's policy service, so it is
+    checked (the role exists, someone in the company holds it) and audited like any other;
+    when it cannot be, the refusal says that no one can approve and nothing is written.
+    """
+    from crossdock.approvals.models import ApprovalPolicy, ApproverRule
+    from crossdock.approvals.policies import (
+        LevelDraft,
+        PolicyDraft,
+        save_policy,
+        set_policy_status,
+    )
+
+    policies = ApprovalPolicy.objects.filter(company_id=company_id, document_type=document_type)
+    if policies.filter(status=ApprovalPolicy.Status.ACTIVE).exists():
         return
-    policy = ApprovalPolicy.objects.create(
+    system = Actor.system(f"default {document_type} policy")
+    draft = PolicyDraft(
         company_id=company_id,
         document_type=document_type,
         name=name,
         condition={"all": []},
-        status=ApprovalPolicy.Status.ACTIVE,
+        levels=(LevelDraft(name=role, rule=ApproverRule.ROLE, role=role),),
     )
-    ApprovalLevel.objects.create(
-        policy=policy, sequence=1, name=role, rule=ApproverRule.ROLE, role=role
-    )
+    # A draft or retired policy of that name is brought back rather than duplicated.
+    same_name = policies.filter(name=name).values_list("pk", flat=True).first()
+    try:
+        with transaction.atomic():
+            policy = save_policy(system, draft, policy_id=same_name)
+            set_policy_status(system, policy.pk, ApprovalPolicy.Status.ACTIVE)
+    except DomainError as refused:
+        raise DomainError(
+            f"No one can approve “{name}”: {refused.message}", fields=refused.fields
+        ) from refused
 
 
 def check_and_release(actor: Actor, order: SalesOrder) -> SalesOrder:
@@ -155,14 +173,14 @@ def check_and_release(actor: Actor, order: SalesOrder) -> SalesOrder:
     changed(
         actor, order, "credit-hold", before, {"state": order.state, "reason": order.hold_reason}
     )
-    ensure_policy(
-        order.company_id,
-        CREDIT_RELEASE,
-        "credit-controller",
-        "Credit release by a credit controller",
-    )
     try:
         with transaction.atomic():
+            ensure_policy(
+                order.company_id,
+                CREDIT_RELEASE,
+                "credit-controller",
+                "Credit release by a credit controller",
+            )
             approvals.submit(actor, order, CREDIT_RELEASE)
     except DomainError as nobody:  # the order stays held; payments can still release it
         order.hold_reason = f"{order.hold_reason} — {nobody.message}"[:300]
