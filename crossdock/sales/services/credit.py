@@ -6,7 +6,8 @@ A customer's exposure, in the company's currency, is its open receivables
 (the open items of posted invoices, less unapplied credit) plus the value not
 yet invoiced of its confirmed, partially shipped and shipped orders, plus the
 order being confirmed. :func:`check_and_release` compares it with the credit
-limit (kept in the customer's currency, converted at today's rate) and also
+limit (kept in the customer's currency, converted at today's rate — a currency
+without a rate is refused, naming it and the date, and confirmation writes nothing) and also
 holds when an invoice is overdue by more than the company's
 ``overdue_hold_days``. A customer without a limit has no credit; group
 companies (intercompany customers) are not credit-checked.
@@ -30,10 +31,11 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from crossdock.accounting.services.rates import MissingRateError, company_rate
 from crossdock.core.context import Actor
 from crossdock.core.errors import DomainError
 from crossdock.core.events import DomainEvent
-from crossdock.masterdata.models import ExchangeRate, Partner
+from crossdock.masterdata.models import Partner
 from crossdock.sales.models import SalesOrder, SalesOrderState
 from crossdock.sales.models.orders import EXPOSED_STATES
 from crossdock.sales.services.orders import changed, lock_order, release_to_warehouse
@@ -78,10 +80,8 @@ def exposure_of(customer: Partner, on: datetime.date | None = None) -> Exposure:
         or ZERO
     )
     base = customer.company.base_currency
-    try:
-        rate = ExchangeRate.rate_on(customer.currency, base, on)
-    except LookupError:
-        rate = Decimal(1)
+    # The limit is in the customer's currency: without a rate it is refused, never taken 1:1.
+    rate = company_rate(customer.company, customer.currency, on, field="credit_limit")
     return Exposure(
         receivables=base.round(receivables),
         open_orders=base.round(open_orders),
@@ -228,7 +228,10 @@ def release_if_covered(actor: Actor, customer: Partner) -> list[SalesOrder]:
         order = lock_order(order_id)
         if order.state != SalesOrderState.CREDIT_HOLD:
             continue
-        exposure = exposure_of(customer)
+        try:
+            exposure = exposure_of(customer)
+        except MissingRateError:  # the limit cannot be converted: the orders stay held
+            break
         if hold_reason(order, exposure, hold_days):
             break
         approvals.withdraw(actor, CREDIT_RELEASE, str(order.pk))
