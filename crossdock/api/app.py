@@ -30,6 +30,7 @@ from crossdock.purchasing.api_sourcing import router as sourcing_router
 from crossdock.quality.api import router as quality_router
 from crossdock.sales.api import router as sales_router
 from crossdock.sales.api_returns import router as sales_returns_router
+from crossdock.sales.api_settings import router as sales_settings_router
 
 DESCRIPTION = """\
 The Crossdock REST API.
@@ -79,5 +80,6 @@ api.add_router("", purchasing_settings_router)
 api.add_router("", quality_router)
 api.add_router("", sales_router)
 api.add_router("", sales_returns_router)
+api.add_router("", sales_settings_router)
 for record_type in RECORD_TYPES:
     api.add_router(f"/{record_type.slug}", build_router(record_type))

@@ -306,6 +306,9 @@ for _role in (Role.SALES_REP, Role.SALES_MANAGER):
     ROLE_PERMISSIONS[_role] |= _grant(list(_SALES_ORDERS), EDIT) | _grant(list(_SALES_POLICY), (V,))
 ROLE_PERMISSIONS[Role.SALES_MANAGER] |= _grant(list(_SALES_POLICY), EDIT)
 ROLE_PERMISSIONS[Role.CONTROLLER] |= _grant(list(_SALES_POLICY), EDIT)
+# Whoever keeps the margin floors may also remove one (the category falls back to its parent).
+for _role in (Role.SALES_MANAGER, Role.CONTROLLER):
+    ROLE_PERMISSIONS[_role] |= _grant(["sales.marginfloor"], (D,))
 ROLE_PERMISSIONS[Role.AR_CLERK] |= _grant(list(_SALES_ORDERS), (V, C))
 for _role in (
     Role.WAREHOUSE_OPERATOR,

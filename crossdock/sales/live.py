@@ -138,7 +138,10 @@ def live_panel(user: Any, form: sf.SalesOrderForm, formset: Any, order: Any = No
         channel=data.get("channel") or "field",
         requested_date=data.get("requested_date"),
     )
-    panel.exposure = exposure_of(customer)
+    try:
+        panel.exposure = exposure_of(customer)
+    except DomainError as missing:  # no exchange rate for the customer's currency
+        panel.problems.append(missing.message)
     panel.credit_checked = customer.group_company_id is None
     panel.overdue_hold_days = settings_of(customer.company_id).overdue_hold_days
     panel.base_currency = customer.company.base_currency.code

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from crossdock.sales import desk_views, views
+from crossdock.sales import desk_views, settings_views, views
 
 app_name = "sales"
 urlpatterns = [
@@ -16,4 +16,8 @@ urlpatterns = [
     path("credit-holds/", desk_views.credit_holds, name="credit_holds"),
     path("customers/<int:pk>/", desk_views.customer_detail, name="customer_detail"),
     path("allocation/", desk_views.allocation, name="allocation"),
+    path("settings/", settings_views.sales_settings, name="settings"),
+    path("settings/floors/", settings_views.floor_add, name="floor_add"),
+    path("settings/floors/<int:pk>/", settings_views.floor_change, name="floor_change"),
+    path("settings/floors/<int:pk>/remove/", settings_views.floor_remove, name="floor_remove"),
 ]

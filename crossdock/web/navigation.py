@@ -76,11 +76,14 @@ SALES_PAGES = (
      ("sales.view_salesorder", "inventory.view_transfer")),
     ("sales-returns", "Returns", "sales_returns:list", ("sales.view_returnauthorization",)),
     ("prices", "Price lists", "prices:list", ("masterdata.view_pricelist",)),
+    ("sales-settings", "Sales settings", "sales:settings",
+     ("sales.view_salessettings", "sales.view_marginfloor")),
 )  # fmt: skip
 
 
 def _sales_group(user: Any) -> list[NavGroup]:
-    """Sales: orders, order entry, the credit-hold queue, allocation, returns and price lists."""
+    """Sales: orders, order entry, the credit-hold queue, allocation, returns, price lists and
+    the sales settings."""
     if not user.is_authenticated:
         return []
     entries = tuple(

@@ -6,7 +6,8 @@ A customer's exposure, in the company's currency, is its open receivables
 (the open items of posted invoices, less unapplied credit) plus the value not
 yet invoiced of its confirmed, partially shipped and shipped orders, plus the
 order being confirmed. :func:`check_and_release` compares it with the credit
-limit (kept in the customer's currency, converted at today's rate) and also
+limit (kept in the customer's currency, converted at today's rate — a currency
+without a rate is refused, naming it and the date, and confirmation writes nothing) and also
 holds when an invoice is overdue by more than the company's
 ``overdue_hold_days``. A customer without a limit has no credit; group
 companies (intercompany customers) are not credit-checked.
@@ -30,10 +31,11 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from crossdock.accounting.services.rates import MissingRateError, company_rate
 from crossdock.core.context import Actor
 from crossdock.core.errors import DomainError
 from crossdock.core.events import DomainEvent
-from crossdock.masterdata.models import ExchangeRate, Partner
+from crossdock.masterdata.models import Partner
 from crossdock.sales.models import SalesOrder, SalesOrderState
 from crossdock.sales.models.orders import EXPOSED_STATES
 from crossdock.sales.services.orders import changed, lock_order, release_to_warehouse
@@ -78,10 +80,8 @@ def exposure_of(customer: Partner, on: datetime.date | None = None) -> Exposure:
         or ZERO
     )
     base = customer.company.base_currency
-    try:
-        rate = ExchangeRate.rate_on(customer.currency, base, on)
-    except LookupError:
-        rate = Decimal(1)
+    # The limit is in the customer's currency: without a rate it is refused, never taken 1:1.
+    rate = company_rate(customer.company, customer.currency, on, field="credit_limit")
     return Exposure(
         receivables=base.round(receivables),
         open_orders=base.round(open_orders),
@@ -109,23 +109,41 @@ def hold_reason(order: SalesOrder, exposure: Exposure, hold_days: int) -> str:
 
 def ensure_policy(company_id: int, document_type: str, role: str, name: str) -> None:
     """A company without an active policy for ``document_type`` gets one: anyone with ``role``
-    decides. Held orders and price exceptions always need a person, never an automatic yes."""
-    from crossdock.approvals.models import ApprovalLevel, ApprovalPolicy, ApproverRule
+    decides. Held orders and price exceptions always need a person, never an automatic yes.
 
-    if ApprovalPolicy.objects.filter(
-        company_id=company_id, document_type=document_type, status=ApprovalPolicy.Status.ACTIVE
-    ).exists():
+    The policy is saved and activated through the approvals app's policy service, so it is
+    checked (the role exists, someone in the company holds it) and audited like any other;
+    when it cannot be, the refusal says that no one can approve and nothing is written.
+    """
+    from crossdock.approvals.models import ApprovalPolicy, ApproverRule
+    from crossdock.approvals.policies import (
+        LevelDraft,
+        PolicyDraft,
+        save_policy,
+        set_policy_status,
+    )
+
+    policies = ApprovalPolicy.objects.filter(company_id=company_id, document_type=document_type)
+    if policies.filter(status=ApprovalPolicy.Status.ACTIVE).exists():
         return
-    policy = ApprovalPolicy.objects.create(
+    system = Actor.system(f"default {document_type} policy")
+    draft = PolicyDraft(
         company_id=company_id,
         document_type=document_type,
         name=name,
         condition={"all": []},
-        status=ApprovalPolicy.Status.ACTIVE,
+        levels=(LevelDraft(name=role, rule=ApproverRule.ROLE, role=role),),
     )
-    ApprovalLevel.objects.create(
-        policy=policy, sequence=1, name=role, rule=ApproverRule.ROLE, role=role
-    )
+    # A draft or retired policy of that name is brought back rather than duplicated.
+    same_name = policies.filter(name=name).values_list("pk", flat=True).first()
+    try:
+        with transaction.atomic():
+            policy = save_policy(system, draft, policy_id=same_name)
+            set_policy_status(system, policy.pk, ApprovalPolicy.Status.ACTIVE)
+    except DomainError as refused:
+        raise DomainError(
+            f"No one can approve “{name}”: {refused.message}", fields=refused.fields
+        ) from refused
 
 
 def check_and_release(actor: Actor, order: SalesOrder) -> SalesOrder:
@@ -155,14 +173,14 @@ def check_and_release(actor: Actor, order: SalesOrder) -> SalesOrder:
     changed(
         actor, order, "credit-hold", before, {"state": order.state, "reason": order.hold_reason}
     )
-    ensure_policy(
-        order.company_id,
-        CREDIT_RELEASE,
-        "credit-controller",
-        "Credit release by a credit controller",
-    )
     try:
         with transaction.atomic():
+            ensure_policy(
+                order.company_id,
+                CREDIT_RELEASE,
+                "credit-controller",
+                "Credit release by a credit controller",
+            )
             approvals.submit(actor, order, CREDIT_RELEASE)
     except DomainError as nobody:  # the order stays held; payments can still release it
         order.hold_reason = f"{order.hold_reason} — {nobody.message}"[:300]
@@ -210,7 +228,10 @@ def release_if_covered(actor: Actor, customer: Partner) -> list[SalesOrder]:
         order = lock_order(order_id)
         if order.state != SalesOrderState.CREDIT_HOLD:
             continue
-        exposure = exposure_of(customer)
+        try:
+            exposure = exposure_of(customer)
+        except MissingRateError:  # the limit cannot be converted: the orders stay held
+            break
         if hold_reason(order, exposure, hold_days):
             break
         approvals.withdraw(actor, CREDIT_RELEASE, str(order.pk))

@@ -13,8 +13,10 @@ product, and in it the highest quantity break not above the line's quantity
 
 :func:`unit_costs` is the expected cost per unit in the company's currency:
 the running average of the company's cost pool when it holds stock, else the
-product's standard cost. :func:`floors` finds, per product, the nearest
-category (itself or an ancestor) with a :class:`MarginFloor`.
+product's standard cost converted at the rate in force on the order date (a currency
+without a rate is refused naming the currency and date, never taken at 1).
+:func:`floors` finds, per product, the nearest category (itself or an ancestor)
+with a :class:`MarginFloor`.
 """
 
 from __future__ import annotations
@@ -26,9 +28,10 @@ from decimal import Decimal
 
 from django.db.models import Q
 
+from crossdock.accounting.services.rates import company_rate
 from crossdock.core.fields import PRICE_SCALE
 from crossdock.inventory.models import CostPool
-from crossdock.masterdata.models import Company, ExchangeRate, Partner, PriceList, Product
+from crossdock.masterdata.models import Company, Partner, PriceList, Product
 from crossdock.masterdata.models.pricing import PriceListItem
 from crossdock.sales.models import MarginFloor, SalesSettings
 
@@ -114,16 +117,13 @@ def unit_costs(
     for product_id, quantity, value in pools:
         if quantity > 0:
             costs[product_id] = (value / quantity).quantize(PRICE)
-    base = company.base_currency
     rates: dict[int, Decimal] = {}
     for product in products.values():
         if product.pk in costs:
             continue
         if product.currency_id not in rates:
-            try:
-                rates[product.currency_id] = ExchangeRate.rate_on(product.currency, base, on)
-            except LookupError:
-                rates[product.currency_id] = Decimal(1)
+            # No rate is refused, never guessed: a cost taken 1:1 would misstate the margin.
+            rates[product.currency_id] = company_rate(company, product.currency, on)
         costs[product.pk] = (product.standard_cost * rates[product.currency_id]).quantize(PRICE)
     return costs
 
