@@ -14,6 +14,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.http import require_safe
 
+from crossdock.accounting.services.rates import MissingRateError
 from crossdock.inventory.models import Transfer
 from crossdock.masterdata.models import Partner
 from crossdock.sales import forms as sf
@@ -62,10 +63,15 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     sees_stock = user.has_perm("inventory.view_transfer")
     sees_invoices = user.has_perm("accounting.view_invoice")
+    try:
+        exposure, exposure_problem = exposure_of(customer), ""
+    except MissingRateError as exc:  # the page still shows everything else
+        exposure, exposure_problem = None, exc.message
     context: dict[str, Any] = {
         "title": f"{customer.code} {customer.name}",
         "customer": customer,
-        "exposure": exposure_of(customer),
+        "exposure": exposure,
+        "exposure_problem": exposure_problem,
         "hold_days": settings_of(customer.company_id).overdue_hold_days,
         "orders": list(orders),
         "sees_stock": sees_stock,

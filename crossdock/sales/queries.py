@@ -28,6 +28,7 @@ from typing import Any
 from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
+from crossdock.accounting.services.rates import MissingRateError
 from crossdock.core.permissions import has_model_permission
 from crossdock.masterdata.models import Partner
 from crossdock.sales.models import SalesOrder, SalesOrderState
@@ -82,17 +83,22 @@ def invoices_of(user: Any, order: SalesOrder) -> list[Any]:
 @dataclass
 class HeldOrder:
     order: SalesOrder
-    exposure: Decimal  # the customer's exposure now, without this order
-    limit: Decimal
+    exposure: Decimal | None  # the customer's exposure now, without this order (None: no rate)
+    limit: Decimal | None
     request: Any  # the latest sales-credit-release approval request, if any
     held_days: int
+    problem: str = ""  # why the exposure cannot be shown (a missing exchange rate)
 
     @property
-    def with_order(self) -> Decimal:
+    def with_order(self) -> Decimal | None:
+        if self.exposure is None:
+            return None
         return self.exposure + self.order.amount_company
 
     @property
     def over_limit(self) -> Decimal:
+        if self.with_order is None or self.limit is None:
+            return Decimal(0)
         return self.with_order - self.limit
 
 
@@ -123,21 +129,30 @@ def held_orders(orders: list[SalesOrder]) -> list[HeldOrder]:
     from crossdock.sales.services.credit import CREDIT_RELEASE, exposure_of
 
     today = timezone.localdate()
-    exposures = {}
+    exposures: dict[int, Any] = {}
+    problems: dict[int, str] = {}
     for order in orders:
         if order.customer_id not in exposures:
-            exposures[order.customer_id] = exposure_of(order.customer, today)
+            try:
+                exposures[order.customer_id] = exposure_of(order.customer, today)
+            except MissingRateError as exc:  # shown on the row, not a failed page
+                exposures[order.customer_id] = None
+                problems[order.customer_id] = exc.message
     requests = latest_requests(CREDIT_RELEASE, [o.pk for o in orders])
-    return [
-        HeldOrder(
-            order=order,
-            exposure=exposures[order.customer_id].total,
-            limit=exposures[order.customer_id].limit,
-            request=requests.get(order.pk),
-            held_days=(today - timezone.localtime(order.updated_at).date()).days,
+    rows = []
+    for order in orders:
+        exposure = exposures[order.customer_id]
+        rows.append(
+            HeldOrder(
+                order=order,
+                exposure=exposure.total if exposure else None,
+                limit=exposure.limit if exposure else None,
+                request=requests.get(order.pk),
+                held_days=(today - timezone.localtime(order.updated_at).date()).days,
+                problem=problems.get(order.customer_id, ""),
+            )
         )
-        for order in orders
-    ]
+    return rows
 
 
 # -- one customer ------------------------------------------------------------------------------

@@ -72,3 +72,35 @@ def test_a_credit_limit_in_a_currency_without_a_rate_refuses_confirmation(wareho
     assert AuditEntry.objects.count() == entries
     with pytest.raises(MissingRateError):
         exposure_of(selling.customer)
+
+
+def test_pages_show_a_missing_credit_limit_rate_instead_of_failing(warehouse_a):
+    from django.urls import reverse
+
+    from crossdock.core.roles import Role
+    from tests.browser import client_for
+
+    selling = Selling(warehouse_a, credit_limit="10")
+    selling.customer.currency = _usd()
+    selling.customer.save(update_fields=["currency"])
+    selling.price_list.currency = _usd()
+    selling.price_list.save(update_fields=["currency"])
+    product = factories.product()
+    selling.price(product, "10.00")
+    selling.stock(product, "5")
+    rate = ExchangeRate.objects.create(
+        currency=_usd(), quote_currency=selling.company.base_currency,
+        rate=D("0.9"), valid_from=timezone.localdate(),
+    )  # fmt: skip
+    order = confirm_sales_order(selling.actor, selling.order((product, "5", None)).pk)
+    assert order.state == SalesOrderState.CREDIT_HOLD  # 50 EUR against a limit of 9 EUR
+    rate.delete()
+    controller = client_for(factories.user(Role.CREDIT_CONTROLLER, companies=[selling.company]))
+
+    holds = controller.get(reverse("sales:credit_holds"))
+    assert holds.status_code == 200
+    assert order.reference in holds.content.decode()
+    assert "no rate" in holds.content.decode()
+    customer = controller.get(reverse("sales:customer_detail", args=[selling.customer.pk]))
+    assert customer.status_code == 200
+    assert "No USD/EUR exchange rate" in customer.content.decode()
