@@ -120,9 +120,7 @@ def test_the_whole_intercompany_flow_with_exact_figures(group, warehouse_a, ware
     assert [t.pk for t in shipped] == [dispatch.pk]
     order.refresh_from_db()
     assert order.state == SalesOrderState.SHIPPED
-    assert list(order.lines.values_list("shipped_quantity", "invoiced_quantity")) == [
-        (D(5), D(0))
-    ]
+    assert list(order.lines.values_list("shipped_quantity", "invoiced_quantity")) == [(D(5), D(0))]
     assert on_hand(group.product, warehouse_a) == D(3)
     # ownership passed at dispatch: Acme's stock left at cost, Beta's came in at the price
     assert balance(group.books_a, AccountRole.STOCK) == D("12.00")  # 3 × 4.00 left
@@ -161,9 +159,7 @@ def test_the_whole_intercompany_flow_with_exact_figures(group, warehouse_a, ware
     assert po.lines.get().billed_quantity == D(5)
     order.refresh_from_db()
     assert order.state == SalesOrderState.INVOICED
-    assert list(order.lines.values_list("shipped_quantity", "invoiced_quantity")) == [
-        (D(5), D(5))
-    ]
+    assert list(order.lines.values_list("shipped_quantity", "invoiced_quantity")) == [(D(5), D(5))]
     # Beta's intercompany account is cleared; receivable and payable carry the group partners
     assert balance(group.books_b, AccountRole.INTERCOMPANY) == D(0)
     assert balance(group.books_a, AccountRole.RECEIVABLE) == D("50.00")
@@ -303,4 +299,78 @@ def test_a_price_in_another_currency_enters_the_buyer_at_the_converted_price(
     )  # fmt: skip
     assert balance(group.books_b, AccountRole.INTERCOMPANY) == D(0)
     assert balance(group.books_b, AccountRole.STOCK) == D("45.00")
+    assert run_checks()[1] == []
+
+
+def test_the_api_and_the_pages_show_and_link_the_counterpart(group, settings):
+    from django.urls import reverse
+
+    from tests.api.conftest import ApiClient
+    from tests.browser import client_for
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    order = group.confirmed()
+    po = order.mirrored_purchase_order
+    seller = group.selling.rep
+    buyer = factories.user(Role.BUYER, companies=[group.beta])
+    both = factories.user(Role.ADMINISTRATOR, companies=[group.acme, group.beta])
+
+    sales = ApiClient(seller).get(f"sales-orders/{order.pk}").json()
+    assert (sales["mirrored_purchase_order"], sales["mirrored_purchase_order_reference"]) == (
+        po.pk, po.reference,
+    )  # fmt: skip
+    listed = ApiClient(seller).get("sales-orders").json()["items"]
+    assert [(x["id"], x["mirrored_purchase_order"]) for x in listed] == [(order.pk, po.pk)]
+    # the buyer's arrival is not one of the seller's deliveries
+    assert {d["kind"] for d in sales["deliveries"]} == {"transit_out"}
+    purchase = ApiClient(buyer).get(f"purchase-orders/{po.pk}").json()
+    assert (purchase["intercompany_origin"], purchase["source_sales_order"]) == (
+        order.reference, order.pk,
+    )  # fmt: skip
+    # the seller cannot read the buyer's order, nor the buyer the seller's
+    assert ApiClient(seller).get(f"purchase-orders/{po.pk}").status_code in (403, 404)
+    assert ApiClient(buyer).get(f"sales-orders/{order.pk}").status_code in (403, 404)
+    cancel = ApiClient(buyer).post(
+        f"purchase-orders/{po.pk}/cancel", {"reason": "no"}, HTTP_IDEMPOTENCY_KEY="ic-cancel-1"
+    )
+    assert cancel.status_code == 409, cancel.content
+    assert "intercompany_origin" in cancel.json()["errors"]
+    po.refresh_from_db()
+    assert po.state == OrderState.CONFIRMED
+
+    so_url = reverse("sales:order_detail", args=[order.pk])
+    po_url = reverse("purchasing:order_detail", args=[po.pk])
+    page = client_for(both).get(so_url).content.decode()
+    assert f'href="{po_url}">{po.reference}</a>' in page
+    page = client_for(both).get(po_url).content.decode()
+    assert f'href="{so_url}">{order.reference}</a>' in page
+    assert "Mirrors the sales order" in page
+    page = client_for(buyer).get(po_url).content.decode()  # named, not linked
+    assert order.reference in page
+    assert so_url not in page
+
+
+def test_the_mirrored_bill_clears_intercompany_at_the_received_value_the_rest_is_variance(
+    group,
+):
+    """A standard-cost product enters Beta's stock at its standard cost (8.00), not the
+    transfer price (10.00): the bill clears intercompany at 40.00 and 10.00 is price variance."""
+    product = factories.product(costing_method="standard", standard_cost=D("8.00"), sku="IC-STD")
+    group.selling.stock(product, "5", cost="8.00")
+    order = group.selling.order((product, "5", "10.00"), customer=group.customer)
+    order = confirm_sales_order(group.selling.actor, order.pk)
+    ship_sales_order(group.operator, order.pk)
+    assert balance(group.books_b, AccountRole.STOCK) == D("40.00")
+    (invoice,) = invoice_sales_orders(group.clerk, [order.pk])
+    bill = Invoice.objects.get(mirror_of=invoice)
+    lines = {
+        line.account.role: (line.debit, line.credit)
+        for line in JournalLine.objects.filter(entry=bill.entry).select_related("account")
+    }
+    assert lines == {
+        AccountRole.INTERCOMPANY: (D("40.00"), D(0)),
+        AccountRole.PRICE_VARIANCE: (D("10.00"), D(0)),
+        AccountRole.PAYABLE: (D(0), D("50.00")),
+    }
+    assert balance(group.books_b, AccountRole.INTERCOMPANY) == D(0)
     assert run_checks()[1] == []

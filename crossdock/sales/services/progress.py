@@ -179,9 +179,9 @@ def transfer_changed(event: DomainEvent) -> None:
     found = Transfer.objects.filter(pk=transfer_id).values_list("origin", "kind").first()
     origin, kind = found or ("", "")
     if kind == TransferKind.TRANSIT_IN or not origin or not origin.startswith("SO/"):
-        # supply; an intercompany order's arrival is supply of the buying company
+        # Supply. An intercompany order's arrival is the buying company's supply and ships
+        # nothing for the order (its dispatch did), so the order is not touched (nor locked).
         allocate_arrivals(transfer_id)
-    if not origin or not origin.startswith("SO/"):
         return
     for order in _orders_of({origin}):
         refresh_progress(order)
@@ -194,8 +194,14 @@ def invoice_changed(event: DomainEvent) -> None:
     from crossdock.accounting.models import InvoiceLine
 
     invoice_id: Any = getattr(event, "invoice_id", None)
+    from crossdock.accounting.models.invoices import RECEIVABLE_KINDS
+
     references = set(
-        InvoiceLine.objects.filter(invoice_id=invoice_id, stock_move__isnull=False)
+        # a vendor bill may name an order's dispatch too (the buyer's mirrored bill of an
+        # intercompany order); only customer documents count for the order
+        InvoiceLine.objects.filter(
+            invoice_id=invoice_id, invoice__kind__in=RECEIVABLE_KINDS, stock_move__isnull=False
+        )
         .values_list("stock_move__transfer__origin", flat=True)
         .distinct()
     )
