@@ -99,11 +99,15 @@ def counterpart_of(order: SalesOrder) -> Counterpart | None:
     return Counterpart(company, supplier, warehouse)
 
 
-def transfer_price(order: SalesOrder, line: SalesOrderLine, buyer: Company) -> Decimal:
-    """The line's net unit price in the buyer's currency (what the buyer's stock takes)."""
+def buyer_rate(order: SalesOrder, buyer: Company) -> Decimal:
+    """Units of the buyer's currency one unit of the order's currency is worth today."""
     from crossdock.accounting.services.rates import company_rate
 
-    rate = company_rate(buyer, order.currency, timezone.localdate())
+    return company_rate(buyer, order.currency, timezone.localdate())
+
+
+def transfer_price(line: SalesOrderLine, rate: Decimal) -> Decimal:
+    """The line's net unit price in the buyer's currency (what the buyer's stock takes)."""
     return (line.unit_price * rate).quantize(PRICE)
 
 
@@ -147,6 +151,7 @@ def release_intercompany(
     for line in lines:
         if line.open_quantity > 0:
             by_warehouse.setdefault(line.warehouse_id, []).append(line)
+    rate = buyer_rate(order, counterpart.company)
     for warehouse_id, part in sorted(by_warehouse.items()):
         dispatch_to_warehouse(
             system,
@@ -157,7 +162,7 @@ def release_intercompany(
                     DispatchLine(
                         line.product_id,
                         line.open_quantity,
-                        transfer_price=transfer_price(order, line, counterpart.company),
+                        transfer_price=transfer_price(line, rate),
                     )
                     for line in part
                 ],

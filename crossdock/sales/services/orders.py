@@ -568,7 +568,8 @@ def price_rejected(actor: Actor, order: SalesOrder, comment: str) -> None:
 
 
 def release_to_warehouse(actor: Actor, order: SalesOrder) -> SalesOrder:
-    """Create, confirm and reserve the order's deliveries, one per warehouse (order locked)."""
+    """Create, confirm and reserve the order's deliveries, one per warehouse (order locked);
+    for a sister company of the group, its mirrored purchase order and dispatches."""
     from crossdock.inventory.services.reservation import reserve_moves
     from crossdock.inventory.services.transfers import LineDraft, TransferDraft, create_transfer
     from crossdock.sales.services.intercompany import counterpart_of, release_intercompany
