@@ -286,9 +286,17 @@ class OrderOut(Schema):
     estimated_landed_amount: str
     note: str
     version: int
+    intercompany_origin: str = Field(
+        description="For an intercompany order: the reference of the group company's sales "
+        "order it mirrors (blank for an order to an outside supplier)."
+    )
 
 
 class OrderDetailOut(OrderOut):
+    source_sales_order: int | None = Field(
+        description="The id of the sales order (in the selling group company) an "
+        "intercompany order mirrors."
+    )
     rejection_comment: str
     approval_request: int | None
     lines: list[OrderLineOut]
@@ -582,8 +590,17 @@ def order_data(order: PurchaseOrder) -> dict[str, Any]:
         "revision": order.revision, "amount": str(order.amount),
         "amount_company": str(order.amount_company),
         "estimated_landed_amount": str(order.estimated_landed_amount), "note": order.note,
-        "version": order.version,
+        "version": order.version, "intercompany_origin": order.intercompany_origin,
     }  # fmt: skip
+
+
+def _source_sales_order(order: PurchaseOrder) -> int | None:
+    if not order.intercompany_origin:
+        return None
+    from django.apps import apps
+
+    sales_orders = apps.get_model("sales", "SalesOrder").objects  # sales builds on purchasing
+    return sales_orders.filter(mirrored_purchase_order=order).values_list("pk", flat=True).first()
 
 
 def order_detail(order: PurchaseOrder) -> dict[str, Any]:
@@ -595,6 +612,7 @@ def order_detail(order: PurchaseOrder) -> dict[str, Any]:
         **order_data(order),
         "rejection_comment": order.rejection_comment,
         "approval_request": request.pk if request else None,
+        "source_sales_order": _source_sales_order(order),
         "lines": [
             {
                 "id": x.pk, "sequence": x.sequence, "product": x.product_id,

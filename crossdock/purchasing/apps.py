@@ -10,8 +10,11 @@ class PurchasingConfig(AppConfig):
         from crossdock.accounting.events import InvoiceChanged
         from crossdock.core import events
         from crossdock.core.checks import register_check
+        from crossdock.inventory.events import TransferChanged
         from crossdock.purchasing import checks, governance  # noqa: F401 (registers types)
+        from crossdock.purchasing.services.intercompany import arrival_done
         from crossdock.purchasing.services.matching import bill_changed
 
         events.subscribe(InvoiceChanged)(bill_changed)
+        events.subscribe(TransferChanged)(arrival_done)
         register_check("purchasing received quantities = receipt moves", checks.received_match)

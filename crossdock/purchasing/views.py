@@ -287,6 +287,21 @@ def _revisions(order: PurchaseOrder, skus: dict[int, str]) -> list[dict[str, Any
     return shown
 
 
+def _source_sales_order(user: Any, order: PurchaseOrder) -> dict[str, Any] | None:
+    """The sister company's sales order an intercompany order mirrors: its reference, and
+    its id when the user may open it."""
+    if not order.is_intercompany:
+        return None
+    from django.apps import apps
+
+    sales_orders = apps.get_model("sales", "SalesOrder").objects  # sales builds on purchasing
+    visible = sales_orders.restrict(user).filter(mirrored_purchase_order=order)
+    return {
+        "reference": order.intercompany_origin,
+        "id": visible.values_list("pk", flat=True).first(),
+    }
+
+
 @login_required
 @require_safe
 def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -311,26 +326,32 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if has_model_permission(user, BillMatch, "view")
         else BillMatch.objects.none()
     )
+    manual = not order.is_intercompany  # an intercompany order follows its sales order
     context = {
         "title": str(order),
         "order": order,
         "lines": lines,
+        "source_sales_order": _source_sales_order(user, order),
         "landed": _landed_with_margins(order),
         "revisions": _revisions(order, skus),
         "approval": request_for(PURCHASE_ORDER, order.pk),
         "history": _history(user, order),
         "bills": list(bills.order_by("-pk")),
-        "can_edit": can_change and order.state in EDITABLE_STATES,
+        "can_edit": manual and can_change and order.state in EDITABLE_STATES,
         "can_submit": can_change and order.state == OrderState.DRAFT,
         "can_send": can_change and order.state in (OrderState.APPROVED, OrderState.SENT),
-        "can_confirm": can_change
+        "can_confirm": manual
+        and can_change
         and order.state in (OrderState.APPROVED, OrderState.SENT, OrderState.CONFIRMED),
-        "can_receive": order.state in RECEIVABLE_STATES
+        "can_receive": manual
+        and order.state in RECEIVABLE_STATES
         and has_model_permission(user, Transfer, "add"),
-        "can_bill": any(line.received_quantity > line.billed_quantity for line in lines)
+        "can_bill": manual
+        and any(line.received_quantity > line.billed_quantity for line in lines)
         and order.state not in (OrderState.CANCELLED, OrderState.DRAFT)
         and has_model_permission(user, Invoice, "add"),
-        "can_cancel": can_change
+        "can_cancel": manual
+        and can_change
         and order.state in CANCELLABLE
         and not any(line.received_quantity for line in lines),
         "can_close": can_change and order.state in CLOSABLE,

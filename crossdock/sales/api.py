@@ -176,9 +176,16 @@ class SalesOrderOut(Schema):
     margin_percent: str | None
     note: str
     version: int
+    mirrored_purchase_order: int | None = Field(
+        description="For a sister company of the group: the purchase order mirroring this "
+        "order in that company (intercompany)."
+    )
 
 
 class SalesOrderDetailOut(SalesOrderOut):
+    mirrored_purchase_order_reference: str | None = Field(
+        description="The mirrored purchase order's reference, for an intercompany order."
+    )
     ship_to: int | None
     credit_exposure: str
     credit_limit: str
@@ -401,7 +408,20 @@ def order_data(order: SalesOrder) -> dict[str, Any]:
         "amount": str(order.amount), "amount_company": str(order.amount_company),
         "cost_company": str(order.cost_company), "margin_percent": _text(order.margin_percent),
         "note": order.note, "version": order.version,
+        "mirrored_purchase_order": order.mirrored_purchase_order_id,
     }  # fmt: skip
+
+
+def _mirrored_reference(order: SalesOrder) -> str | None:
+    if order.mirrored_purchase_order_id is None:
+        return None
+    from crossdock.purchasing.models import PurchaseOrder
+
+    return (
+        PurchaseOrder.objects.filter(pk=order.mirrored_purchase_order_id)
+        .values_list("reference", flat=True)
+        .first()
+    )
 
 
 def _approval_request(order: SalesOrder) -> int | None:
@@ -426,6 +446,7 @@ def order_detail(order: SalesOrder) -> dict[str, Any]:
         "rejection_comment": order.rejection_comment,
         "confirmed_at": order.confirmed_at.isoformat() if order.confirmed_at else None,
         "released_by": order.released_by, "approval_request": _approval_request(order),
+        "mirrored_purchase_order_reference": _mirrored_reference(order),
         "lines": [
             {
                 "id": x.pk, "sequence": x.sequence, "product": x.product_id,

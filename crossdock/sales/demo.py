@@ -16,6 +16,11 @@ company with customers and an active sales price list (the standard lists of
   shipped by the system actor, like the purchasing demo's receipts, and
   invoiced by the AR clerk; and an order of a customer with a credit limit of
   1,000, on credit hold waiting for the credit controller.
+* one intercompany order: NSE sells to its sister NSUK (each company gets a
+  partner standing for the other, written through the records service).
+  Confirming it writes NSUK's mirrored purchase order into Birmingham; it is
+  dispatched from Venlo and invoiced, so NSUK holds the mirrored bill and an
+  arrival in transit waiting for its warehouse to confirm it.
 
 The orders go through the sales services (confirmation runs the credit check
 and reserves stock; a hold creates the company's credit-release policy). The
@@ -41,6 +46,7 @@ from crossdock.core import audit
 from crossdock.core.context import Actor
 from crossdock.core.models import User
 from crossdock.core.permissions import can_act_on
+from crossdock.core.records import create_record
 from crossdock.inventory.models import Quant, Transfer, TransferKind
 from crossdock.inventory.models.stock import OPEN_STATES
 from crossdock.inventory.services.validation import validate_transfer
@@ -82,6 +88,7 @@ def load_sales_demo() -> dict[str, int]:
             return counts
         for company in Company.objects.filter(code__in=("NSE", "NSUK")).order_by("code"):
             _company_demo(company, people, counts)
+        _intercompany_demo(people, counts)
     return counts
 
 
@@ -171,6 +178,67 @@ def _company_demo(company: Company, people: dict[str, Actor], counts: dict[str, 
     )
     held = order(held_customer, [(product, int(min(wanted, free - 2)))], "Over the credit limit")
     orders.confirm_sales_order(seller, held.pk)
+
+
+def _intercompany_demo(people: dict[str, Actor], counts: dict[str, int]) -> None:
+    """NSE sells to its sister NSUK: the mirrored purchase order, dispatch and mirrored bill."""
+    found = {c.code: c for c in Company.objects.filter(code__in=("NSE", "NSUK"))}
+    seller, buyer = found.get("NSE"), found.get("NSUK")
+    if seller is None or buyer is None:
+        return
+    warehouse = Warehouse.objects.filter(company=seller, active=True).order_by("-is_central", "pk")
+    receiving = Warehouse.objects.filter(company=buyer, active=True).order_by("-is_central", "pk")
+    price_list = (
+        PriceList.objects.filter(
+            company=seller, active=True, currency=seller.base_currency, customer_tier=""
+        )
+        .order_by("pk")
+        .first()
+    )
+    if price_list is None or not warehouse.exists() or not receiving.exists():
+        return
+    stocked = _stocked_products(seller, warehouse[0], price_list)
+    if not stocked:
+        return
+    product, free = stocked[-1]
+    customer = create_record(
+        SYSTEM,
+        Partner,
+        {
+            "company": seller, "code": "NSUK-GROUP", "name": f"{buyer.name} (group)",
+            "is_customer": True, "currency": seller.base_currency, "price_list": price_list,
+            "customer_tier": "strategic", "group_company": buyer,
+        },
+    )  # fmt: skip
+    create_record(
+        SYSTEM,
+        Partner,
+        {
+            "company": buyer, "code": "NSE-GROUP", "name": f"{seller.name} (group)",
+            "is_supplier": True, "currency": seller.base_currency,
+            "default_warehouse": receiving[0], "group_company": seller,
+        },
+    )  # fmt: skip
+    rep = people["sales-rep"]
+    venlo = warehouse[0]
+    quantity = D(min(3, int(free) - 1))
+    sample = SalesOrder(company=seller, warehouse=venlo)
+    actor = rep if can_act_on(rep.user, sample, "add") else people["sales-manager"]
+    order = orders.create_sales_order(
+        actor,
+        orders.SalesOrderDraft(
+            customer_id=customer.pk,
+            warehouse_id=venlo.pk,
+            lines=[orders.SalesLineDraft(product.pk, quantity, warehouse_id=venlo.pk)],
+            order_date=timezone.localdate(),
+            customer_reference="NSUK replenishment",
+            note="Intercompany: Venlo replenishes Birmingham",
+        ),
+    )
+    counts["sales_orders"] += 1
+    orders.confirm_sales_order(actor, order.pk)
+    fulfilment.ship_sales_order(SYSTEM, order.pk)
+    fulfilment.invoice_sales_orders(people["ar-clerk"], [order.pk])
 
 
 def _stocked_products(

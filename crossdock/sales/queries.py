@@ -59,6 +59,26 @@ def deliveries_of(user: Any, order: SalesOrder) -> list[Any]:
     )
 
 
+def mirrored_order_of(user: Any, order: SalesOrder) -> dict[str, Any] | None:
+    """The purchase order mirroring an intercompany order: its reference and company, and its
+    id when the user may open it."""
+    from crossdock.purchasing.models import PurchaseOrder
+
+    if order.mirrored_purchase_order_id is None:
+        return None
+    found = (
+        PurchaseOrder.objects.filter(pk=order.mirrored_purchase_order_id)
+        .values_list("reference", "company__name")
+        .get()
+    )
+    visible = PurchaseOrder.objects.restrict(user).filter(pk=order.mirrored_purchase_order_id)
+    return {
+        "reference": found[0],
+        "company": found[1],
+        "id": order.mirrored_purchase_order_id if visible.exists() else None,
+    }
+
+
 def invoices_of(user: Any, order: SalesOrder) -> list[Any]:
     """Customer invoices and credit notes with a line on one of the order's moves."""
     from crossdock.accounting.models import Invoice, InvoiceLine

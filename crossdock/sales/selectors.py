@@ -112,11 +112,12 @@ def exposure_breakdown(customer: Partner, on: datetime.date | None = None) -> Ex
 
 
 def deliveries_of(order: SalesOrder) -> list[tuple[int, str, str, str]]:
-    """The order's delivery transfers (id, reference, kind, state), oldest first."""
+    """The order's delivery transfers (id, reference, kind, state), oldest first — of the
+    order's company only (an intercompany order's arrival belongs to the buyer)."""
     from crossdock.inventory.models import Transfer
 
     return list(
-        Transfer.objects.filter(origin=order.reference)
+        Transfer.objects.filter(origin=order.reference, company_id=order.company_id)
         .order_by("pk")
         .values_list("pk", "reference", "kind", "state")
     )

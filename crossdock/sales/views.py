@@ -259,6 +259,7 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "order": order,
         "lines": lines,
         "deliveries": queries.deliveries_of(user, order),
+        "mirrored": queries.mirrored_order_of(user, order),
         "invoices": queries.invoices_of(user, order),
         "approval": _approval(order),
         "history": _history(user, order),

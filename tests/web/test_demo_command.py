@@ -162,10 +162,12 @@ def test_sales_orders_quoted_confirmed_invoiced_and_on_credit_hold(loaded, db):
     from crossdock.sales.models import MarginFloor, SalesOrder
 
     counts = loaded["counts"]
-    assert counts["sales_orders"] == SalesOrder.objects.count() == 8
+    assert counts["sales_orders"] == SalesOrder.objects.count() == 9
     assert counts["margin_floors"] == MarginFloor.objects.count() == 2
     for code in ("NSE", "NSUK"):
-        company_orders = SalesOrder.objects.filter(company__code=code)
+        company_orders = SalesOrder.objects.filter(
+            company__code=code, mirrored_purchase_order__isnull=True
+        )
         states = sorted(company_orders.values_list("state", flat=True))
         assert states == ["confirmed", "credit_hold", "invoiced", "quotation"], (code, states)
         assert all(order.customer.price_list_id for order in company_orders)
@@ -173,6 +175,14 @@ def test_sales_orders_quoted_confirmed_invoiced_and_on_credit_hold(loaded, db):
         assert not customers.filter(price_list__isnull=True, group_company__isnull=True).exists()
         invoiced = company_orders.get(state="invoiced")
         assert invoiced.lines.exclude(invoiced_quantity=0).exists()
+    # NSE's intercompany order to NSUK: invoiced; NSUK's mirror billed, its arrival in transit
+    intercompany = SalesOrder.objects.get(mirrored_purchase_order__isnull=False)
+    mirrored = intercompany.mirrored_purchase_order
+    assert (intercompany.company.code, intercompany.state) == ("NSE", "invoiced")
+    assert (mirrored.company.code, mirrored.intercompany_origin) == ("NSUK", intercompany.reference)
+    assert mirrored.lines.get().billed_quantity == intercompany.lines.get().quantity
+    arrival = Transfer.objects.get(origin=intercompany.reference, kind=TransferKind.TRANSIT_IN)
+    assert (arrival.company_id, arrival.state) == (mirrored.company_id, MoveState.CONFIRMED)
     held = SalesOrder.objects.get(company__code="NSE", state="credit_hold")
     assert held.amount_company > held.credit_limit
     controller = User.objects.get(username="credit-controller")

@@ -43,7 +43,11 @@ same rate, ``partner_reference`` = the invoice's number, ``mirror_of`` set. Line
 
 * to the receiving company's INTERCOMPANY account when the invoiced move went to one of
   its locations (an inter-company dispatch: its stock posting credited INTERCOMPANY at
-  the transfer price, which the bill clears);
+  the transfer price, which the bill clears). The bill line names that dispatch move, as
+  a supplier's bill names its receipt: posting clears INTERCOMPANY at exactly the value
+  the goods entered the buyer's stock with and books any difference (a rate that moved
+  between dispatch and invoice) as a price variance, and purchasing matches the bill to
+  the intercompany purchase order that move was dispatched for;
 * otherwise to goods received not invoiced for products, or for anything else to the
   account holding its INTERCOMPANY_SERVICES role (6300 by default; a controller may give
   the role to another expense account in the ledger settings).
@@ -539,8 +543,10 @@ def _mirror_lines(other: Company, lines: list[InvoiceLine]) -> list[InvoiceLineI
     built = []
     for index, line in enumerate(lines):
         move = line.stock_move
+        move_id = None
         if move is not None and move.destination.company_id == other.pk:
             account_id = accounts[AccountRole.INTERCOMPANY].pk
+            move_id = move.pk
         elif line.product_id is not None:
             account_id = accounts[AccountRole.GRNI].pk
         elif expense is not None:
@@ -577,6 +583,7 @@ def _mirror_lines(other: Company, lines: list[InvoiceLine]) -> list[InvoiceLineI
                 product_id=line.product_id,
                 discount_percent=line.discount_percent,
                 tax_id=tax_id,
+                stock_move_id=move_id,
             )
         )
     return built

@@ -330,20 +330,28 @@ def _stock_moves(data: InvoiceInput, company: Company) -> dict[int, Any]:
     ids = {line.stock_move_id for line in data.lines if line.stock_move_id}
     if not ids:
         return {}
-    # A bill refers to what the supplier delivered (a move from a supplier location), an
-    # invoice to what went to the customer (to a customer location, or an inter-company
-    # dispatch to the group company the partner is) — never to a return or internal move.
+    # A bill refers to what the supplier delivered (a move from a supplier location, or the
+    # group company's dispatch into this company), an invoice to what went to the customer
+    # (to a customer location, or an inter-company dispatch to the group company the
+    # partner is) — never to a return or internal move.
     partners = Partner.objects.filter(pk=data.partner_id)
     group_company = partners.values_list("group_company_id", flat=True).first()
     if data.kind in PAYABLE_KINDS:
-        of_partner = Q(transfer__partner_id=data.partner_id, source__kind=LocationKind.SUPPLIER)
+        of_partner = Q(
+            transfer__partner_id=data.partner_id,
+            source__kind=LocationKind.SUPPLIER,
+            company=company,
+        )
+        if group_company is not None:  # an inter-company dispatch from that company to this one
+            of_partner |= Q(company_id=group_company, destination__company=company)
     else:
         of_partner = Q(
             transfer__partner_id=data.partner_id, destination__kind=LocationKind.CUSTOMER
         )
         if group_company is not None:
             of_partner |= Q(destination__company_id=group_company)
-    moves = StockMove.objects.filter(of_partner, pk__in=ids, company=company, state=MoveState.DONE)
+        of_partner &= Q(company=company)
+    moves = StockMove.objects.filter(of_partner, pk__in=ids, state=MoveState.DONE)
     return moves.in_bulk()
 
 

@@ -14,6 +14,11 @@ approval policies again. ``received_quantity`` and ``billed_quantity`` on a
 line are caches of the receipt moves (:class:`PurchaseReceiptLine`) and of
 the posted vendor-bill lines that refer to them; ``crossdock audit``
 recomputes the first.
+
+An *intercompany* order (``intercompany_origin`` set) mirrors a group
+company's sales order: it is written confirmed by the selling company's
+order, received when that company's dispatch arrives and billed by the mirror
+of its invoice (:mod:`crossdock.purchasing.services.intercompany`).
 """
 
 from __future__ import annotations
@@ -124,6 +129,12 @@ class PurchaseOrder(ScopedModel):
         default=0, help_text="Expected landed costs on top of the total, in the order's currency."
     )
     note = models.CharField(max_length=200, blank=True)
+    intercompany_origin = models.CharField(
+        max_length=40,
+        blank=True,
+        db_index=True,
+        help_text="The group company's sales order this order mirrors (blank: a normal order).",
+    )
     rejection_comment = models.TextField(blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     approved_at = models.DateTimeField(null=True, blank=True)
@@ -147,6 +158,10 @@ class PurchaseOrder(ScopedModel):
     @property
     def is_open(self) -> bool:
         return self.state in OPEN_STATES
+
+    @property
+    def is_intercompany(self) -> bool:
+        return bool(self.intercompany_origin)
 
 
 class PurchaseOrderLine(models.Model):

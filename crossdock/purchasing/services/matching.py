@@ -66,7 +66,12 @@ from crossdock.purchasing.models import (
     PurchaseReceiptLine,
 )
 from crossdock.purchasing.selectors import settings_for
-from crossdock.purchasing.services.orders import _visible_order, lock_order, refresh_progress
+from crossdock.purchasing.services.orders import (
+    _refuse_intercompany,
+    _visible_order,
+    lock_order,
+    refresh_progress,
+)
 
 BILL_VARIANCE = "bill-variance"
 HUNDRED = Decimal(100)
@@ -104,6 +109,7 @@ def bill_purchase_order(
     """
     with transaction.atomic():
         order = _visible_order(actor, order_id, "view")
+        _refuse_intercompany(order, "bill")
         problems: dict[str, list[str]] = {}
         if not partner_reference.strip():
             problems["partner_reference"] = ["Give the supplier's bill number."]
@@ -448,6 +454,11 @@ def _refresh_billed(order_ids: set[int]) -> None:
     """Recompute billed quantities of the orders' lines from their posted bill lines."""
     for order_id in sorted(order_ids):
         order = lock_order(order_id)
+        if order.intercompany_origin:
+            from crossdock.purchasing.services.intercompany import refresh_billed
+
+            refresh_billed(order)
+            continue
         links = dict(
             PurchaseReceiptLine.objects.filter(line__order_id=order_id).values_list(
                 "move_id", "line_id"
@@ -488,3 +499,22 @@ def bill_changed(event: DomainEvent) -> None:
     )
     if orders:
         _refresh_billed(orders)
+    _intercompany_billing(event.invoice_id)
+
+
+def _intercompany_billing(invoice_id: int) -> None:
+    """A mirrored intercompany bill or credit: match it to its order and refresh the billing."""
+    from crossdock.purchasing.services.intercompany import bill_posted, orders_billed_by
+
+    invoice = (
+        Invoice.objects.filter(
+            pk=invoice_id, kind__in=[InvoiceKind.VENDOR_BILL, InvoiceKind.VENDOR_CREDIT]
+        )
+        .exclude(mirror_of__isnull=True)
+        .first()
+    )
+    if invoice is None:
+        return
+    order_ids = orders_billed_by(invoice.pk, invoice.company_id)
+    if order_ids:
+        bill_posted(Actor.system("intercompany"), invoice, order_ids)

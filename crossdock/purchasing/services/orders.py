@@ -121,6 +121,12 @@ def _visible_order(actor: Actor, order_id: Any, action: str) -> PurchaseOrder:
     return order
 
 
+def _refuse_intercompany(order: PurchaseOrder, action: str) -> None:
+    from crossdock.purchasing.services.intercompany import refuse_manual
+
+    refuse_manual(order, action)
+
+
 def _in_state(order: PurchaseOrder, *states: str) -> None:
     if order.state not in states:
         wanted = " or ".join(OrderState(s).label.lower() for s in states)
@@ -394,6 +400,7 @@ def revise_purchase_order(
             raise StaleVersionError(
                 f"{order.reference} was changed by someone else; reload and try again."
             )
+        _refuse_intercompany(order, "revise")
         _in_state(order, *EDITABLE_STATES)
         if (draft.supplier_id, draft.warehouse_id) != (order.supplier_id, order.warehouse_id):
             raise refuse("supplier", "Supplier and warehouse of an order cannot change.")
@@ -592,6 +599,7 @@ def cancel_purchase_order(actor: Actor, order_id: Any, reason: str = "") -> Purc
 
     with transaction.atomic():
         order = _visible_order(actor, order_id, "change")
+        _refuse_intercompany(order, "cancel")
         _in_state(
             order,
             OrderState.DRAFT,

@@ -44,6 +44,7 @@ from crossdock.purchasing.selectors import settings_for
 from crossdock.purchasing.services.orders import (
     _changed,
     _in_state,
+    _refuse_intercompany,
     _visible_order,
     refresh_progress,
 )
@@ -70,6 +71,7 @@ def receive_purchase_order(
 
     with transaction.atomic():
         order = _visible_order(actor, order_id, "view")
+        _refuse_intercompany(order, "receive")
         _in_state(order, *RECEIVABLE_STATES)
         order_lines = {
             line.pk: line

@@ -18,6 +18,12 @@ The delivery transfers carry the order's reference as their ``origin``
 (backorders and later steps inherit it); ``shipped_quantity`` and
 ``invoiced_quantity`` on a line are caches of the done customer-bound moves
 and posted invoice lines, recomputed by ``crossdock audit``.
+
+An order to a sister company of the group (a customer whose ``group_company``
+is set) is *intercompany*: confirming it writes the mirrored purchase order in
+that company (``mirrored_purchase_order``) and its transfers are dispatches
+to that company's warehouse instead of deliveries to a customer
+(:mod:`crossdock.sales.services.intercompany`).
 """
 
 from __future__ import annotations
@@ -123,6 +129,14 @@ class SalesOrder(ScopedModel):
     rejection_comment = models.TextField(blank=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     released_by = models.CharField(max_length=150, blank=True)
+    mirrored_purchase_order = models.OneToOneField(
+        "purchasing.PurchaseOrder",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="intercompany_sales_order",
+        help_text="For a group-company customer: the purchase order mirroring this order there.",
+    )
 
     class Meta:
         ordering = ["-id"]

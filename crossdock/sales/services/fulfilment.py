@@ -4,7 +4,9 @@
 customer for what is reserved on them (the rest stays on a backorder); a
 customer who wants complete shipments gets nothing until every line is
 reserved in full. Multi-step warehouses pick and pack on their own
-documents first; this ships what reached the last step.
+documents first; this ships what reached the last step. An order to a sister
+company ships its dispatches to that company's warehouse (without a carrier
+record: the group moves its own goods).
 
 :func:`invoice_sales_orders` drafts and posts customer invoices at the order's
 prices for shipped quantities not yet invoiced: one invoice per delivery,
@@ -44,9 +46,12 @@ def open_deliveries(order: SalesOrder) -> list[Any]:
     from crossdock.inventory.models import Transfer, TransferKind
     from crossdock.inventory.models.stock import OPEN_STATES
 
+    kinds = [TransferKind.DELIVERY]
+    if order.mirrored_purchase_order_id is not None:  # to a sister company: its dispatches
+        kinds.append(TransferKind.TRANSIT_OUT)
     return list(
         Transfer.objects.filter(
-            origin=order.reference, kind=TransferKind.DELIVERY, state__in=OPEN_STATES
+            origin=order.reference, kind__in=kinds, state__in=OPEN_STATES
         ).order_by("pk")
     )
 
@@ -80,6 +85,7 @@ def ship_sales_order(
     number (suffixed ``-1``, ``-2``… when the order ships from several warehouses) and
     the customer is notified (``inventory.shipment.shipped``).
     """
+    from crossdock.inventory.models import TransferKind
     from crossdock.inventory.services.shipping import ship
     from crossdock.inventory.services.validation import DoneLine, validate_transfer
 
@@ -107,7 +113,7 @@ def ship_sales_order(
         ]
         serving = [(t, done) for t, done in serving if done]
         for index, (transfer, done) in enumerate(serving, start=1):
-            if carrier:
+            if carrier and transfer.kind == TransferKind.DELIVERY:
                 number = tracking_number if len(serving) == 1 else f"{tracking_number}-{index}"
                 ship(actor, transfer.pk, carrier, number, done=done)
                 transfer.refresh_from_db()
@@ -134,13 +140,11 @@ def _uninvoiced_moves(orders: Sequence[SalesOrder], up_to: datetime.date | None)
     from crossdock.accounting.models import InvoiceLine
     from crossdock.accounting.models.invoices import InvoiceKind, InvoiceState
     from crossdock.inventory.models import MoveState, StockMove
-    from crossdock.masterdata.models import LocationKind
+    from crossdock.sales.services.progress import shipped_to_customer
 
     by_reference = {order.reference: order.pk for order in orders}
     moves = StockMove.objects.filter(
-        transfer__origin__in=list(by_reference),
-        state=MoveState.DONE,
-        destination__kind=LocationKind.CUSTOMER,
+        shipped_to_customer(), transfer__origin__in=list(by_reference), state=MoveState.DONE
     )
     if up_to is not None:
         moves = moves.filter(done_at__date__lte=up_to)

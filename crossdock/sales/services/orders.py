@@ -20,7 +20,9 @@ and either holds the order or releases it: :func:`release_to_warehouse`
 creates one delivery transfer per warehouse — origin the order's reference,
 priority from the customer's tier, promised on the line's promise date —
 confirms it and reserves stock in one set-based pass. A held order has no
-transfers, so it cannot be reserved, picked or shipped.
+transfers, so it cannot be reserved, picked or shipped. An order to a sister
+company of the group gets its mirrored purchase order there and dispatches to
+its warehouse instead (:mod:`~crossdock.sales.services.intercompany`).
 
 Every service locks the order row first, so two people acting on one order
 make exactly one transition.
@@ -566,15 +568,21 @@ def price_rejected(actor: Actor, order: SalesOrder, comment: str) -> None:
 
 
 def release_to_warehouse(actor: Actor, order: SalesOrder) -> SalesOrder:
-    """Create, confirm and reserve the order's deliveries, one per warehouse (order locked)."""
+    """Create, confirm and reserve the order's deliveries, one per warehouse (order locked);
+    for a sister company of the group, its mirrored purchase order and dispatches."""
     from crossdock.inventory.services.reservation import reserve_moves
     from crossdock.inventory.services.transfers import LineDraft, TransferDraft, create_transfer
+    from crossdock.sales.services.intercompany import counterpart_of, release_intercompany
 
     system = Actor.system(f"{order.reference} released by {actor.label}")
+    lines = list(order.lines.select_related("warehouse").order_by("sequence", "pk"))
+    counterpart = counterpart_of(order)
+    if counterpart is not None:  # a sister company: mirrored purchase order and dispatches
+        released = release_intercompany(actor, system, order, counterpart)
+        return _released(actor, order, lines, released)
     customers = Location.objects.get(
         company_id=order.company_id, warehouse__isnull=True, kind=LocationKind.CUSTOMER
     )
-    lines = list(order.lines.select_related("warehouse").order_by("sequence", "pk"))
     by_warehouse: dict[int, list[SalesOrderLine]] = {}
     for line in lines:
         if line.open_quantity > 0:
@@ -607,6 +615,12 @@ def release_to_warehouse(actor: Actor, order: SalesOrder) -> SalesOrder:
         move_ids.extend(transfer.moves.values_list("pk", flat=True))
     if move_ids:
         reserve_moves(system, move_ids)
+    return _released(actor, order, lines, len(by_warehouse))
+
+
+def _released(
+    actor: Actor, order: SalesOrder, lines: list[SalesOrderLine], transfers: int
+) -> SalesOrder:
     before = {"state": order.state}
     order.state = SalesOrderState.CONFIRMED
     order.confirmed_at = timezone.now()
@@ -622,10 +636,14 @@ def release_to_warehouse(actor: Actor, order: SalesOrder) -> SalesOrder:
             "credit_limit",
             "hold_reason",
             "released_by",
+            "mirrored_purchase_order",
             "updated_at",
         ]
     )
-    changed(actor, order, "confirm", before, {"state": order.state, "transfers": len(by_warehouse)})
+    after: dict[str, Any] = {"state": order.state, "transfers": transfers}
+    if order.mirrored_purchase_order_id is not None:
+        after["mirrored_purchase_order"] = order.mirrored_purchase_order_id
+    changed(actor, order, "confirm", before, after)
     return order
 
 
@@ -648,9 +666,13 @@ def cancel_sales_order(actor: Actor, order_id: Any, reason: str = "") -> SalesOr
                 fields={"state": ["Nothing left to cancel."]},
             )
         system = Actor.system(f"{order.reference} cancelled by {actor.label}")
-        for transfer_id in Transfer.objects.filter(
-            origin=order.reference, state__in=OPEN_STATES
-        ).values_list("pk", flat=True):
+        # An arrival in a sister company carries the order's reference too, but its goods
+        # were dispatched (they belong to the buyer): only what has not left is cancelled.
+        for transfer_id in (
+            Transfer.objects.filter(origin=order.reference, state__in=OPEN_STATES)
+            .exclude(kind=TransferKind.TRANSIT_IN)
+            .values_list("pk", flat=True)
+        ):
             cancel_transfer(system, transfer_id)
         approvals.withdraw(actor, "sales-price-exception", str(order.pk))
         approvals.withdraw(actor, "sales-credit-release", str(order.pk))
@@ -666,5 +688,8 @@ def cancel_sales_order(actor: Actor, order_id: Any, reason: str = "") -> SalesOr
 
         order.uninvoiced_company = uninvoiced_value(order, lines)
         order.save(update_fields=["state", "note", "uninvoiced_company", "updated_at"])
+        from crossdock.sales.services.intercompany import cancel_mirror
+
+        cancel_mirror(actor, order, lines)
         changed(actor, order, "cancel", before, {"state": order.state, "reason": reason})
         return order

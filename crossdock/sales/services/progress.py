@@ -2,7 +2,8 @@
 
 The order's delivery transfers carry its reference as ``origin`` (backorders
 and later steps of a multi-step delivery inherit it), so what was shipped is
-the done moves into a customer location of the transfers with that origin,
+the done moves into a customer location of the transfers with that origin
+(for an order to a sister company: its dispatches into that company's locations),
 and what was invoiced is the posted customer-invoice lines on those moves
 (less posted credit notes on them). Quantities are summed per product and
 handed to the order's lines of that product in sequence order.
@@ -17,7 +18,7 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Sum
+from django.db.models import F, Q, Sum
 
 from crossdock.core.events import DomainEvent
 from crossdock.sales.models import SalesOrder, SalesOrderLine, SalesOrderState
@@ -31,15 +32,23 @@ PROGRESSING = (
 )
 
 
+def shipped_to_customer() -> Q:
+    """Done moves that left the company for the customer: a delivery to a customer location,
+    or a dispatch into a sister company's location (an intercompany order)."""
+    from crossdock.inventory.models import TransferKind
+    from crossdock.masterdata.models import LocationKind
+
+    return Q(destination__kind=LocationKind.CUSTOMER) | (
+        Q(transfer__kind=TransferKind.TRANSIT_OUT) & ~Q(destination__company_id=F("company_id"))
+    )
+
+
 def shipped_by_product(reference: str) -> dict[int, Decimal]:
     from crossdock.inventory.models import MoveState, StockMove
-    from crossdock.masterdata.models import LocationKind
 
     rows = (
         StockMove.objects.filter(
-            transfer__origin=reference,
-            state=MoveState.DONE,
-            destination__kind=LocationKind.CUSTOMER,
+            shipped_to_customer(), transfer__origin=reference, state=MoveState.DONE
         )
         .values_list("product_id")
         .annotate(total=Sum("quantity"))
@@ -163,13 +172,15 @@ def transfer_changed(event: DomainEvent) -> None:
     is reserved for the orders waiting for it (:mod:`~crossdock.sales.services.allocation`)."""
     if getattr(event, "change", "") != "done":
         return
-    from crossdock.inventory.models import Transfer
+    from crossdock.inventory.models import Transfer, TransferKind
+    from crossdock.sales.services.allocation import allocate_arrivals
 
     transfer_id: Any = getattr(event, "transfer_id", None)
-    origin = Transfer.objects.filter(pk=transfer_id).values_list("origin", flat=True).first()
-    if not origin or not origin.startswith("SO/"):
-        from crossdock.sales.services.allocation import allocate_arrivals
-
+    found = Transfer.objects.filter(pk=transfer_id).values_list("origin", "kind").first()
+    origin, kind = found or ("", "")
+    if kind == TransferKind.TRANSIT_IN or not origin or not origin.startswith("SO/"):
+        # Supply. An intercompany order's arrival is the buying company's supply and ships
+        # nothing for the order (its dispatch did), so the order is not touched (nor locked).
         allocate_arrivals(transfer_id)
         return
     for order in _orders_of({origin}):
@@ -183,8 +194,14 @@ def invoice_changed(event: DomainEvent) -> None:
     from crossdock.accounting.models import InvoiceLine
 
     invoice_id: Any = getattr(event, "invoice_id", None)
+    from crossdock.accounting.models.invoices import RECEIVABLE_KINDS
+
     references = set(
-        InvoiceLine.objects.filter(invoice_id=invoice_id, stock_move__isnull=False)
+        # a vendor bill may name an order's dispatch too (the buyer's mirrored bill of an
+        # intercompany order); only customer documents count for the order
+        InvoiceLine.objects.filter(
+            invoice_id=invoice_id, invoice__kind__in=RECEIVABLE_KINDS, stock_move__isnull=False
+        )
         .values_list("stock_move__transfer__origin", flat=True)
         .distinct()
     )
