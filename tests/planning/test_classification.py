@@ -110,7 +110,7 @@ def test_a_series_without_demand_is_obsolete_c_z_without_pattern():
 
 
 def test_outliers_are_above_median_plus_k_mad_in_series_with_enough_points():
-    quantities = np.array([10, 12, 8, 10, 11, 9, 10, 13, 7, 10, 60, 18] + [10, 60], dtype=float)
+    quantities = np.array([10, 12, 8, 10, 11, 9, 10, 13, 7, 10, 60, 18, 10, 60], dtype=float)
     series = np.array([0] * 12 + [1] * 2)
     mask = outlier_mask(series, quantities, 2, 5.0)
     # series 0: median 10, MAD 1.5 → above 17.5 is an outlier (60 and 18); series 1: 2 points

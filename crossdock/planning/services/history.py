@@ -39,8 +39,8 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
-from decimal import Decimal
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
@@ -49,7 +49,8 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.tasks import task
 from django.utils import timezone
 
-from crossdock.core import events
+from crossdock.core import audit, events
+from crossdock.core.context import Actor
 from crossdock.planning.events import DemandHistoryChanged
 from crossdock.planning.models import DemandDay, DemandSource
 
@@ -406,3 +407,179 @@ def rebuild_history(company_id: int, since: str | None = None) -> dict[str, int]
         "promotion_days": flags.promotion_days,
         "planning_items": items,
     }
+
+
+# -- importing history ----------------------------------------------------------------------
+
+IMPORT_COLUMNS = ("product", "warehouse", "day", "quantity", "lost")
+REQUIRED_COLUMNS = ("product", "warehouse", "day", "quantity")
+MAX_IMPORT_ROWS = 200_000
+
+
+@dataclass
+class HistoryImportResult:
+    ok: bool
+    dry_run: bool
+    rows: int
+    created: int = 0
+    updated: int = 0
+    errors: list[Any] = field(default_factory=list)
+
+
+def _import_quantity(text: str, row: int, column: str, errors: list[Any]) -> Decimal | None:
+    from crossdock.core.fields import QUANTITY_SCALE
+    from crossdock.masterdata.import_rows import RowError
+
+    try:
+        number = Decimal(text.strip())
+    except (InvalidOperation, ValueError):
+        errors.append(RowError(row, column, f"{text!r} is not a number."))
+        return None
+    if not number.is_finite():
+        errors.append(RowError(row, column, "Not a number."))
+    elif number < 0:
+        errors.append(RowError(row, column, "Cannot be negative."))
+    elif -number.as_tuple().exponent > QUANTITY_SCALE:  # type: ignore[operator]
+        errors.append(RowError(row, column, f"At most {QUANTITY_SCALE} decimal places."))
+    else:
+        return number
+    return None
+
+
+def import_demand_history(
+    actor: Actor, company_id: int, filename: str, content: bytes, *, dry_run: bool = False
+) -> HistoryImportResult:
+    """Import daily demand (CSV or XLSX) of the company's warehouses as ``source = import``.
+
+    Columns: ``product`` (SKU), ``warehouse`` (code), ``day`` (ISO date), ``quantity`` (what
+    was shipped) and optionally ``lost``. Every bad row is reported with its column and
+    nothing is written; a row for a day that already has delivery-derived demand is refused
+    (operations are the truth from the day they start); an imported day imported again is
+    replaced. All or nothing.
+    """
+    from crossdock.core.errors import PermissionDeniedError
+    from crossdock.core.permissions import has_model_permission
+    from crossdock.masterdata.import_rows import RowError
+    from crossdock.masterdata.models import Product, Warehouse
+    from crossdock.masterdata.tabular import read_table, unguard_formula
+
+    if actor.user is not None and not (
+        has_model_permission(actor.user, DemandDay, "add")
+        and has_model_permission(actor.user, DemandDay, "change")
+    ):
+        raise PermissionDeniedError("You may not import demand history.")
+    table = read_table(filename, content)
+    header = [unguard_formula(h).strip().lower() for h in table.header]
+    errors: list[Any] = []
+    for name in header:
+        if name and name not in IMPORT_COLUMNS:
+            errors.append(RowError(1, name, f"Unknown column; use {', '.join(IMPORT_COLUMNS)}."))
+    for name in REQUIRED_COLUMNS:
+        if name not in header:
+            errors.append(RowError(1, name, "This column is missing."))
+    if len(table.rows) > MAX_IMPORT_ROWS:
+        errors.append(RowError(0, "", f"At most {MAX_IMPORT_ROWS:,} rows per file."))
+    if errors:
+        return HistoryImportResult(False, dry_run, len(table.rows), errors=errors)
+    column = {name: header.index(name) for name in IMPORT_COLUMNS if name in header}
+    skus = {cells[column["product"]].strip() for _, cells in table.rows if cells}
+    products = dict(Product.objects.filter(sku__in=skus).values_list("sku", "pk"))
+    warehouses = dict(Warehouse.objects.filter(company_id=company_id).values_list("code", "pk"))
+    parsed: dict[Key, tuple[int, Decimal, Decimal]] = {}
+    for row, cells in table.rows:
+
+        def cell(name: str, cells: list[str] = cells) -> str:
+            index = column.get(name)
+            return unguard_formula(cells[index]).strip() if index is not None else ""
+
+        product = products.get(cell("product"))
+        if product is None:
+            errors.append(RowError(row, "product", f"No product with SKU {cell('product')!r}."))
+        warehouse = warehouses.get(cell("warehouse"))
+        if warehouse is None:
+            errors.append(
+                RowError(row, "warehouse", f"No warehouse {cell('warehouse')!r} in this company.")
+            )
+        try:
+            day: datetime.date | None = datetime.date.fromisoformat(cell("day"))
+        except ValueError:
+            day = None
+            errors.append(RowError(row, "day", "A date such as 2026-05-01."))
+        shipped = _import_quantity(cell("quantity"), row, "quantity", errors)
+        lost = _import_quantity(cell("lost") or "0", row, "lost", errors)
+        if day is not None and day > timezone.localdate():
+            errors.append(RowError(row, "day", "History cannot be in the future."))
+        if product and warehouse and day and shipped is not None and lost is not None:
+            key = (product, warehouse, day)
+            if key in parsed:
+                errors.append(
+                    RowError(
+                        row, "day", f"Same product, warehouse and day as row {parsed[key][0]}."
+                    )
+                )
+            parsed[key] = (row, shipped, lost)
+    existing = {}
+    if parsed and not errors:
+        days = [k[2] for k in parsed]
+        existing = _existing(
+            company_id,
+            Q(
+                product_id__in={k[0] for k in parsed},
+                warehouse_id__in={k[1] for k in parsed},
+                day__gte=min(days),
+                day__lte=max(days),
+            ),
+        )
+        for key, (row, _, _) in parsed.items():
+            if key in existing and existing[key][1] == DemandSource.DELIVERIES:
+                errors.append(
+                    RowError(row, "day", "This day already has demand recorded from deliveries.")
+                )
+    if errors:
+        errors.sort(key=lambda e: (e.row, e.field))
+        return HistoryImportResult(False, dry_run, len(table.rows), errors=errors)
+    create = [
+        DemandDay(
+            company_id=company_id,
+            product_id=key[0],
+            warehouse_id=key[1],
+            day=key[2],
+            shipped=shipped,
+            lost=lost,
+            quantity=shipped + lost,
+            source=DemandSource.IMPORT,
+        )
+        for key, (_, shipped, lost) in parsed.items()
+        if key not in existing
+    ]
+    update = [
+        DemandDay(
+            pk=existing[key][0],
+            shipped=shipped,
+            lost=lost,
+            quantity=shipped + lost,
+        )
+        for key, (_, shipped, lost) in parsed.items()
+        if key in existing
+    ]
+    result = HistoryImportResult(True, dry_run, len(table.rows), len(create), len(update))
+    if dry_run:
+        return result
+    with transaction.atomic():
+        DemandDay.objects.bulk_create(create, batch_size=1000)
+        DemandDay.objects.bulk_update(update, ["shipped", "lost", "quantity"], batch_size=500)
+        from crossdock.masterdata.models import Company
+
+        audit.record(
+            actor,
+            audit.Change(
+                "planning.demand-history.import",
+                Company.objects.get(pk=company_id),
+                None,
+                {"file": filename, "created": len(create), "updated": len(update)},
+            ),
+        )
+        events.publish(
+            DemandHistoryChanged("imported", len(create) + len(update), company_id=company_id)
+        )
+    return result
