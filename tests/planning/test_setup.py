@@ -449,3 +449,81 @@ def test_the_small_demo_has_two_years_of_history_and_classified_items(db):
     lifecycles = set(PlanningItem.objects.values_list("lifecycle", flat=True))
     assert {"new", "active", "obsolete"} <= lifecycles
     assert DemandDay.objects.filter(is_promotion=True).exists()
+
+
+# -- the screens ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def browser(company_a):
+    client = Client()
+    client.force_login(factories.user(Role.PLANNER, companies=[company_a]))
+    return client
+
+
+def test_settings_screen_saves_and_refuses_naming_the_field(browser, company_a):
+    page = browser.get(f"/planning/settings/?company={company_a.pk}")
+    assert page.status_code == 200
+    assert b"Service level A" in page.content
+    bad = browser.post(
+        f"/planning/settings/?company={company_a.pk}",
+        {"company": company_a.pk, "version": "0", "service_level_a": "100"},
+    )
+    assert bad.status_code == 422
+    assert b'data-field="service_level_a"' in bad.content
+    assert not PlanningSettings.objects.exists()
+    good = browser.post(
+        f"/planning/settings/?company={company_a.pk}",
+        {"company": company_a.pk, "version": "0", "service_level_a": "97.5"},
+    )
+    assert good.status_code == 302
+    assert PlanningSettings.objects.get().service_level_a == D("97.5")
+
+
+def test_lanes_screen_refuses_a_lane_to_itself_and_adds_a_good_one(browser, warehouse_a):
+    depot = factories.warehouse(warehouse_a.company)
+    bad = browser.post(
+        "/planning/lanes/", {"from": warehouse_a.pk, "to": warehouse_a.pk, "lead_time_days": "1"}
+    )
+    assert bad.status_code == 422
+    assert b'data-field="to_warehouse"' in bad.content
+    zero = browser.post(
+        "/planning/lanes/", {"from": warehouse_a.pk, "to": depot.pk, "lead_time_days": "0"}
+    )
+    assert zero.status_code == 422
+    assert not TransferLane.objects.exists()
+    good = browser.post(
+        "/planning/lanes/", {"from": warehouse_a.pk, "to": depot.pk, "lead_time_days": "2"}
+    )
+    assert good.status_code == 302
+    lane = TransferLane.objects.get()
+    assert lane.lead_time_days == 2
+    listing = browser.get("/planning/lanes/")
+    assert depot.code.encode() in listing.content
+    assert browser.post(f"/planning/lanes/{lane.pk}/delete/").status_code == 302
+    assert not TransferLane.objects.exists()
+
+
+def test_promotions_screen_refuses_an_end_before_the_start(browser, company_a):
+    bad = browser.post(
+        f"/planning/promotions/?company={company_a.pk}",
+        {"company": company_a.pk, "name": "Spring", "starts_on": "2026-04-02",
+         "ends_on": "2026-04-01"},
+    )  # fmt: skip
+    assert bad.status_code == 422
+    assert b'data-field="ends_on"' in bad.content
+    assert not Promotion.objects.exists()
+    good = browser.post(
+        f"/planning/promotions/?company={company_a.pk}",
+        {"company": company_a.pk, "name": "Spring", "starts_on": "2026-04-01",
+         "ends_on": "2026-04-03"},
+    )  # fmt: skip
+    assert good.status_code == 302
+    assert Promotion.objects.get().name == "Spring"
+
+
+def test_a_sales_rep_may_not_open_the_planning_screens(company_a):
+    client = Client()
+    client.force_login(factories.user(Role.SALES_REP, companies=[company_a]))
+    for url in ("/planning/settings/", "/planning/lanes/", "/planning/promotions/"):
+        assert client.get(url).status_code == 403
