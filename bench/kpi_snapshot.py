@@ -14,6 +14,7 @@ Prints one JSON object with the runs, the median and the rows written.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import statistics
@@ -47,7 +48,7 @@ def main() -> int:
     args = parser.parse_args()
     call_command("migrate", verbosity=0)
     started = time.perf_counter()
-    call_command("demo", scale=args.scale, verbosity=0)
+    call_command("demo", scale=args.scale, verbosity=0, stdout=io.StringIO())
     built = time.perf_counter() - started
     today = timezone.localdate()
     timings, rows = [], 0
