@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "crossdock.sales",
     "crossdock.quality",
     "crossdock.planning",
+    "crossdock.insight",
     "crossdock.api",
     "crossdock.web",
 ]

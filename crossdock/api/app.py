@@ -21,6 +21,7 @@ from crossdock.api.auth import session_auth, token_auth
 from crossdock.api.crud import build_router
 from crossdock.api.routers import audit, children, me
 from crossdock.approvals.api import router as approvals_router
+from crossdock.insight.api import router as kpis_router
 from crossdock.inventory import api as inventory_api
 from crossdock.masterdata.api_prices import router as price_lists_router
 from crossdock.masterdata.registry import RECORD_TYPES
@@ -83,5 +84,6 @@ api.add_router("", sales_router)
 api.add_router("", planning_setup_router)
 api.add_router("", sales_returns_router)
 api.add_router("", sales_settings_router)
+api.add_router("", kpis_router)
 for record_type in RECORD_TYPES:
     api.add_router(f"/{record_type.slug}", build_router(record_type))

@@ -363,6 +363,12 @@ ROLE_PERMISSIONS[Role.PLANNER] |= _grant(
 for _role in (Role.WAREHOUSE_MANAGER, Role.CONTROLLER, Role.AUDITOR, Role.EXECUTIVE):
     ROLE_PERMISSIONS[_role] |= _grant(list(_PLANNING), (V,))
 ROLE_PERMISSIONS[Role.ADMINISTRATOR] |= _grant(list(_PLANNING), ALL)
+# KPIs: every role may read the KPI snapshots; which KPIs it sees follows from the documents
+# each KPI is computed from (``requires`` in crossdock.insight.registry): order fill rates
+# need sales orders, gross margin the journal entries, turnover the valuation layers.
+_KPIS = ("insight.kpisnapshot",)
+for _role in ROLE_PERMISSIONS:
+    ROLE_PERMISSIONS[_role] |= _grant(list(_KPIS), (V,))
 
 
 def role_allows(role: Role, model_label: str, action: str) -> bool:

@@ -210,8 +210,8 @@ def test_the_matrix_covers_every_endpoint(db):
         # test_invoice_api.py, tests/masterdata/test_price_api.py and
         # tests/purchasing/test_api_permissions.py, tests/quality/test_api_permissions.py,
         # tests/accounting/test_dunning_api.py, tests/sales/test_api_permissions.py and
-        # tests/sales/test_returns_api.py, tests/sales/test_settings_api_permissions.py and
-        # tests/planning/test_setup.py
+        # tests/sales/test_returns_api.py, tests/sales/test_settings_api_permissions.py,
+        # tests/planning/test_setup.py and tests/insight/test_api.py
         # have those endpoints' own matrices.
         if not {
             "Approvals",
@@ -231,6 +231,7 @@ def test_the_matrix_covers_every_endpoint(db):
             "Sales returns",
             "Sales settings",
             "Planning setup",
+            "KPIs",
         }
         & set(op.get("tags", []))
     }

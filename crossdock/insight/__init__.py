@@ -1,0 +1,1 @@
+"""Insight: key performance indicators defined once, computed set-based, kept as daily snapshots."""

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+
+
+class InsightConfig(AppConfig):
+    name = "crossdock.insight"
+    label = "insight"
+    verbose_name = "Insight"
+
+    def ready(self) -> None:
+        # Importing the definitions fills the KPI registry.
+        from crossdock.insight import definitions  # noqa: F401

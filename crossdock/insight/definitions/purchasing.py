@@ -1,0 +1,227 @@
+"""Procure-to-pay KPIs: supplier on-time delivery, receiving accuracy, first-time match,
+procurement and approval cycle times."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+
+from crossdock.approvals.models import ApprovalRequest
+from crossdock.insight.registry import Direction, Key, Part, Scope, Unit, kpi
+from crossdock.insight.slicing import grouped, keyed_rows, single
+from crossdock.inventory.models import MoveState
+from crossdock.purchasing.models import (
+    BillMatch,
+    MatchStatus,
+    OrderState,
+    PurchaseOrderLine,
+    PurchaseReceiptLine,
+)
+from crossdock.purchasing.models.sourcing import PurchaseRequisitionLine
+
+SECONDS_PER_DAY = Decimal(86400)
+RECEIPT_PATHS = {
+    "company": "line__order__company_id",
+    "warehouse": "line__order__warehouse_id",
+    "region": "line__order__warehouse__region",
+    "supplier": "line__order__supplier_id",
+    "category": "line__product__category_id",
+}
+ORDER_LINE_PATHS = {
+    "company": "order__company_id",
+    "warehouse": "order__warehouse_id",
+    "region": "order__warehouse__region",
+    "supplier": "order__supplier_id",
+    "category": "product__category_id",
+}
+PURCHASE_DIMENSIONS = ("company", "warehouse", "region", "supplier", "category", "family")
+ORDERS = ("purchasing.purchaseorder",)
+
+
+def _days_between(start: datetime.datetime, end: datetime.datetime) -> Decimal:
+    return Decimal(int((end - start).total_seconds())) / SECONDS_PER_DAY
+
+
+@kpi(
+    "supplier_on_time_delivery",
+    "Supplier on-time delivery",
+    unit=Unit.PERCENT,
+    direction=Direction.HIGHER,
+    dimensions=PURCHASE_DIMENSIONS,
+    requires=ORDERS,
+)
+def supplier_on_time_delivery(scope: Scope) -> dict[Key, Part]:
+    """Receipt lines received on or before the promised date ÷ receipt lines × 100.
+
+    Receipts of purchase order lines done in the range; the promised date is the
+    supplier's confirmed date, else the order line's expected date (as the vendor
+    scorecards count it).
+    """
+    receipts = PurchaseReceiptLine.objects.filter(
+        move__state=MoveState.DONE,
+        move__done_at__date__gte=scope.start,
+        move__done_at__date__lte=scope.end,
+    )
+    promised = Coalesce(F("line__confirmed_date"), F("line__expected_date"))
+    return single(
+        grouped(
+            receipts,
+            scope,
+            RECEIPT_PATHS,
+            n=Count("pk", filter=Q(move__done_at__date__lte=promised)),
+            d=Count("pk"),
+        )
+    )
+
+
+@kpi(
+    "receiving_accuracy",
+    "Receiving accuracy",
+    unit=Unit.PERCENT,
+    direction=Direction.HIGHER,
+    dimensions=PURCHASE_DIMENSIONS,
+    requires=ORDERS,
+)
+def receiving_accuracy(scope: Scope) -> dict[Key, Part]:
+    """Order lines received exactly as ordered ÷ order lines received × 100.
+
+    Lines of orders no longer waiting for goods (received, billed or closed) whose first
+    receipt was done in the range; exact means the received quantity equals the
+    ordered quantity (neither short nor over).
+    """
+    first = (
+        PurchaseReceiptLine.objects.filter(line=OuterRef("pk"), move__state=MoveState.DONE)
+        .order_by("move__done_at")
+        .values("move__done_at")[:1]
+    )
+    lines = (
+        PurchaseOrderLine.objects.filter(
+            order__state__in=(OrderState.RECEIVED, OrderState.BILLED, OrderState.CLOSED)
+        )
+        .annotate(first_receipt=Subquery(first))
+        .filter(first_receipt__date__gte=scope.start, first_receipt__date__lte=scope.end)
+    )
+    return single(
+        grouped(
+            lines,
+            scope,
+            ORDER_LINE_PATHS,
+            n=Count("pk", filter=Q(received_quantity=F("quantity"))),
+            d=Count("pk"),
+        )
+    )
+
+
+@kpi(
+    "invoice_first_time_match_rate",
+    "Invoice first-time match rate",
+    unit=Unit.PERCENT,
+    direction=Direction.HIGHER,
+    dimensions=("company", "warehouse", "region", "supplier"),
+    requires=("purchasing.billmatch",),
+)
+def invoice_first_time_match_rate(scope: Scope) -> dict[Key, Part]:
+    """Vendor bills whose first three-way match was *matched* ÷ bills matched × 100.
+
+    Bills dated in the range (not cancelled) with a three-way match; sliced by the
+    warehouse of the matched purchase order.
+    """
+    matches = BillMatch.objects.filter(
+        invoice__date__gte=scope.start, invoice__date__lte=scope.end
+    ).exclude(invoice__state="cancelled")
+    paths = {
+        "company": "company_id",
+        "warehouse": "order__warehouse_id",
+        "region": "order__warehouse__region",
+        "supplier": "invoice__partner_id",
+    }
+    return single(
+        grouped(
+            matches,
+            scope,
+            paths,
+            n=Count("pk", filter=Q(first_status=MatchStatus.MATCHED)),
+            d=Count("pk"),
+        )
+    )
+
+
+@kpi(
+    "procurement_cycle_time",
+    "Procurement cycle time",
+    unit=Unit.DAYS,
+    direction=Direction.LOWER,
+    dimensions=PURCHASE_DIMENSIONS,
+    requires=("purchasing.purchaserequisition", "purchasing.purchaseorder"),
+)
+def procurement_cycle_time(scope: Scope) -> dict[Key, Part]:
+    """Σ days from a requisition's submission to the approval of its purchase order ÷ pairs.
+
+    Each (requisition, purchase order) pair whose order was approved in the range
+    counts once per slice: requisition lines converted straight into orders, from the
+    requisition's submission (else creation) to the order's approval.
+    """
+    lines = PurchaseRequisitionLine.objects.filter(
+        purchase_order__isnull=False,
+        purchase_order__approved_at__date__gte=scope.start,
+        purchase_order__approved_at__date__lte=scope.end,
+    )
+    paths = {
+        "company": "requisition__company_id",
+        "warehouse": "requisition__warehouse_id",
+        "region": "requisition__warehouse__region",
+        "supplier": "purchase_order__supplier_id",
+        "category": "product__category_id",
+    }
+    seen: set[tuple[Key, int, int]] = set()
+    parts: dict[Key, Part] = defaultdict(Part)
+    for key, row in keyed_rows(
+        lines,
+        scope,
+        paths,
+        requisition_pk=F("requisition_id"),
+        order_pk=F("purchase_order_id"),
+        asked=Coalesce(F("requisition__submitted_at"), F("requisition__created_at")),
+        approved=F("purchase_order__approved_at"),
+    ):
+        pair = (key, row["requisition_pk"], row["order_pk"])
+        if pair in seen:
+            continue
+        seen.add(pair)
+        parts[key].add(_days_between(row["asked"], row["approved"]), Decimal(1))
+    return dict(parts)
+
+
+@kpi(
+    "approval_cycle_time",
+    "Approval cycle time",
+    unit=Unit.DAYS,
+    direction=Direction.LOWER,
+    dimensions=("company",),
+    requires=("approvals.approvalrequest",),
+)
+def approval_cycle_time(scope: Scope) -> dict[Key, Part]:
+    """Σ days from submission to decision ÷ approval requests decided in the range.
+
+    Every document type routed through the approvals engine (approved or rejected),
+    measured to the second and shown in days.
+    """
+    requests = ApprovalRequest.objects.filter(
+        status__in=(ApprovalRequest.Status.APPROVED, ApprovalRequest.Status.REJECTED),
+        decided_at__date__gte=scope.start,
+        decided_at__date__lte=scope.end,
+    )
+    parts: dict[Key, Part] = defaultdict(Part)
+    for key, row in keyed_rows(
+        requests,
+        scope,
+        {"company": "company_id"},
+        submitted=F("submitted_at"),
+        decided=F("decided_at"),
+    ):
+        parts[key].add(_days_between(row["submitted"], row["decided"]), Decimal(1))
+    return dict(parts)

@@ -1,0 +1,3 @@
+from crossdock.insight.models.snapshots import KpiSnapshot
+
+__all__ = ["KpiSnapshot"]

@@ -1,0 +1,20 @@
+"""Background tasks of insight (``crossdock worker`` runs them)."""
+
+import datetime
+
+from django.tasks import task
+from django.utils import timezone
+
+
+@task()
+def take_kpi_snapshot(day: str | None = None) -> dict[str, object]:
+    """Snapshot every KPI for ``day`` (ISO date; default yesterday); run it every night."""
+    from crossdock.insight.services.snapshots import take_snapshot
+
+    when = (
+        datetime.date.fromisoformat(day)
+        if day
+        else timezone.localdate() - datetime.timedelta(days=1)
+    )
+    result = take_snapshot(when)
+    return {"day": result.day.isoformat(), "rows": result.rows, "replaced": result.replaced}
