@@ -338,6 +338,26 @@ for _role in (Role.CREDIT_CONTROLLER, Role.CONTROLLER, Role.AUDITOR, Role.EXECUT
     ROLE_PERMISSIONS[_role] |= _grant(list(_RETURNS), (V,))
 ROLE_PERMISSIONS[Role.ADMINISTRATOR] |= _grant(list(_RETURNS), ALL)
 
+# Replenishment: buyers and the purchasing manager run the plan, keep reorder policies and
+# forecast overrides, and decide suggestions (purchases become their documents); the
+# warehouse manager decides transfer suggestions and reads the plan; the controller,
+# auditors and executives read it.
+_REPLENISHMENT = (
+    "planning.replenishmentrun",
+    "planning.suggestion",
+    "planning.reorderpolicy",
+    "planning.forecastoverride",
+    "planning.planningexception",
+)
+for _role in (Role.BUYER, Role.PURCHASING_MANAGER):
+    ROLE_PERMISSIONS[_role] |= _grant(list(_REPLENISHMENT), EDIT)
+ROLE_PERMISSIONS[Role.WAREHOUSE_MANAGER] |= _grant(list(_REPLENISHMENT), (V,)) | _grant(
+    ["planning.suggestion"], (C,)
+)
+for _role in (Role.CONTROLLER, Role.AUDITOR, Role.EXECUTIVE):
+    ROLE_PERMISSIONS[_role] |= _grant(list(_REPLENISHMENT), (V,))
+ROLE_PERMISSIONS[Role.ADMINISTRATOR] |= _grant(list(_REPLENISHMENT), ALL)
+
 
 def role_allows(role: Role, model_label: str, action: str) -> bool:
     return f"{model_label}:{action}" in ROLE_PERMISSIONS[role]
