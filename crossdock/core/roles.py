@@ -339,7 +339,7 @@ for _role in (Role.CREDIT_CONTROLLER, Role.CONTROLLER, Role.AUDITOR, Role.EXECUT
 ROLE_PERMISSIONS[Role.ADMINISTRATOR] |= _grant(list(_RETURNS), ALL)
 
 # Replenishment: buyers and the purchasing manager run the plan, keep reorder policies and
-# forecast overrides, and decide suggestions (purchases become their documents); the
+# forecast overrides (clearing a policy deletes it), and decide suggestions (purchases become their documents); the
 # warehouse manager decides transfer suggestions and reads the plan; the controller,
 # auditors and executives read it.
 _REPLENISHMENT = (
@@ -350,7 +350,9 @@ _REPLENISHMENT = (
     "planning.planningexception",
 )
 for _role in (Role.BUYER, Role.PURCHASING_MANAGER):
-    ROLE_PERMISSIONS[_role] |= _grant(list(_REPLENISHMENT), EDIT)
+    ROLE_PERMISSIONS[_role] |= _grant(list(_REPLENISHMENT), EDIT) | _grant(
+        ["planning.reorderpolicy"], (D,)
+    )
 ROLE_PERMISSIONS[Role.WAREHOUSE_MANAGER] |= _grant(list(_REPLENISHMENT), (V,)) | _grant(
     ["planning.suggestion"], (C,)
 )

@@ -324,3 +324,29 @@ def test_convert_into_dispatches_one_per_lane(plan):
     assert [(m.product_id, m.quantity) for m in to_south.moves.all()] == [(bolts.pk, D(5))]
     row = Suggestion.objects.get(pk=rows[2].pk)
     assert (row.document_type, row.document_id) == ("transfer", to_south.pk)
+
+
+def test_a_new_quantity_is_rounded_up_to_the_suppliers_moq_and_multiple(plan):
+    pytest.importorskip("crossdock.planning.policy")
+    bolts, nuts = factories.product(), factories.product()
+    plan.buying.offer(bolts, ("0", "2.50"), moq="24", multiple="12")
+    buy = plan.buy(bolts, "48", plan.supplier)
+    move = plan.transfer(nuts, "4", state="approved")
+
+    services.change_quantities(
+        plan.actor,
+        [services.QuantityChange(buy.pk, "30"), services.QuantityChange(move.pk, "2.4")],
+    )
+
+    buy.refresh_from_db()
+    move.refresh_from_db()
+    assert (buy.quantity, move.quantity) == (D(36), D(3))  # 30 → 3 packs; 2.4 → 3 pieces
+    assert AuditEntry.objects.filter(action="planning.suggestion.quantity").count() == 2
+    with pytest.raises(DomainError) as refused:
+        services.change_quantities(
+            plan.actor,
+            [services.QuantityChange(buy.pk, "0"), services.QuantityChange(move.pk, 1.5)],
+        )
+    assert set(refused.value.fields) == {"changes[0].quantity", "changes[1].quantity"}
+    buy.refresh_from_db()
+    assert buy.quantity == D(36)
