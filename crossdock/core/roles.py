@@ -338,10 +338,10 @@ for _role in (Role.CREDIT_CONTROLLER, Role.CONTROLLER, Role.AUDITOR, Role.EXECUT
     ROLE_PERMISSIONS[_role] |= _grant(list(_RETURNS), (V,))
 ROLE_PERMISSIONS[Role.ADMINISTRATOR] |= _grant(list(_RETURNS), ALL)
 
-# Replenishment: buyers and the purchasing manager run the plan, keep reorder policies and
-# forecast overrides (clearing a policy deletes it), and decide suggestions (purchases become their documents); the
-# warehouse manager decides transfer suggestions and reads the plan; the controller,
-# auditors and executives read it.
+# Replenishment: buyers and the purchasing manager run the plan, keep reorder policies
+# (clearing one deletes it) and forecast overrides, and decide suggestions (purchases
+# become their documents); the warehouse manager decides transfer suggestions and reads
+# the plan; the controller, auditors and executives read it.
 _REPLENISHMENT = (
     "planning.replenishmentrun",
     "planning.suggestion",
