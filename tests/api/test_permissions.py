@@ -210,7 +210,7 @@ def test_the_matrix_covers_every_endpoint(db):
         # test_invoice_api.py, tests/masterdata/test_price_api.py and
         # tests/purchasing/test_api_permissions.py, tests/quality/test_api_permissions.py,
         # tests/accounting/test_dunning_api.py, tests/sales/test_api_permissions.py and
-        # tests/sales/test_returns_api.py
+        # tests/sales/test_returns_api.py and tests/planning/test_api.py
         # have those endpoints' own matrices.
         if not {
             "Approvals",
@@ -228,6 +228,7 @@ def test_the_matrix_covers_every_endpoint(db):
             "Dunning",
             "Sales",
             "Sales returns",
+            "Replenishment",
         }
         & set(op.get("tags", []))
     }

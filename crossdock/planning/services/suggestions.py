@@ -251,7 +251,6 @@ def _up_to_unit(quantity: Decimal, places: int) -> Decimal:
 
 def _rounded_quantities(suggestions: Sequence[Suggestion], given: dict[int, Decimal]) -> None:
     """Round each new quantity up to the unit, then (buys) to the supplier's MOQ and multiple."""
-    from crossdock.planning.policy import round_order_exact
     from crossdock.purchasing.models import SupplierProduct
 
     buys = [s for s in suggestions if s.action == SuggestionAction.BUY and s.supplier_id]
@@ -267,6 +266,8 @@ def _rounded_quantities(suggestions: Sequence[Suggestion], given: dict[int, Deci
         quantity = _up_to_unit(given[suggestion.pk], suggestion.product.base_unit.decimal_places)
         offer = offers.get((suggestion.company_id, suggestion.supplier_id, suggestion.product_id))
         if suggestion.action == SuggestionAction.BUY and offer is not None:
+            from crossdock.planning.policy import round_order_exact
+
             quantity = round_order_exact(
                 quantity, offer.minimum_quantity, offer.order_multiple
             ).quantity
