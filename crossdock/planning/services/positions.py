@@ -25,9 +25,10 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import F, Q, Sum
+from django.db.models import ExpressionWrapper, F, Q, Sum
 from django.db.models.functions import Coalesce
 
+from crossdock.core.fields import QuantityField
 from crossdock.inventory.models import MoveState, Quant, StockMove, TransferKind
 from crossdock.masterdata.models import Warehouse
 from crossdock.masterdata.models.organisation import SELLABLE_KINDS
@@ -110,7 +111,7 @@ def stock_positions(
             received_quantity__lt=F("quantity"),
         )
         .values_list("product_id", "order__warehouse_id")
-        .annotate(open=Sum(F("quantity") - F("received_quantity")))
+        .annotate(open=Sum(F("quantity") - F("received_quantity"), output_field=QuantityField()))
     )
     for product_id, warehouse_id, quantity in ordered:
         _add(found, product_id, warehouse_id, "open_supply", quantity)
@@ -140,10 +141,15 @@ def stock_positions(
             order__state__in=[SalesOrderState.CONFIRMED, SalesOrderState.PARTIAL],
             promise_date__lt=as_of,
         )
-        .annotate(left=F("quantity") - F("shipped_quantity") - F("cancelled_quantity"))
+        .annotate(
+            left=ExpressionWrapper(
+                F("quantity") - F("shipped_quantity") - F("cancelled_quantity"),
+                output_field=QuantityField(),
+            )
+        )
         .filter(left__gt=0)
         .values_list("product_id", "warehouse_id")
-        .annotate(total=Sum("left"))
+        .annotate(total=Sum("left", output_field=QuantityField()))
     )
     for product_id, warehouse_id, quantity in owed:
         _add(found, product_id, warehouse_id, "backordered", quantity)
