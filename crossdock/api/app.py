@@ -26,6 +26,7 @@ from crossdock.inventory import api as inventory_api
 from crossdock.masterdata.api_prices import router as price_lists_router
 from crossdock.masterdata.registry import RECORD_TYPES
 from crossdock.planning.api_setup import router as planning_setup_router
+from crossdock.planning.api import router as replenishment_router
 from crossdock.purchasing.api import router as purchasing_router
 from crossdock.purchasing.api_settings import router as purchasing_settings_router
 from crossdock.purchasing.api_sourcing import router as sourcing_router
@@ -85,5 +86,6 @@ api.add_router("", planning_setup_router)
 api.add_router("", sales_returns_router)
 api.add_router("", sales_settings_router)
 api.add_router("", kpis_router)
+api.add_router("", replenishment_router)
 for record_type in RECORD_TYPES:
     api.add_router(f"/{record_type.slug}", build_router(record_type))

@@ -23,6 +23,13 @@ class Lifecycle(models.TextChoices):
     OBSOLETE = "obsolete", "Obsolete"
 
 
+class PolicyMethod(models.TextChoices):
+    MANUAL = "manual", "Manual min/max"
+    REORDER_POINT = "s_S", "Reorder point (s, S) from the forecast"
+    PERIODIC = "R_S", "Periodic review (R, S) from the forecast"
+    SEASONAL = "seasonal", "Seasonal (s, S) from the forecast per period"
+
+
 class PlanningItem(models.Model):
     """What planning knows about one product at one warehouse."""
 
@@ -60,6 +67,16 @@ class PlanningItem(models.Model):
     reorder_point = QuantityField(default=0)
     order_up_to = QuantityField(default=0)
     levels_at = models.DateTimeField(null=True, blank=True)
+    # the stock position and the verdict of the last run
+    lead_time_sd_days = FixedDecimalField(scale=PERCENT_SCALE, null=True, blank=True)
+    policy_method = models.CharField(max_length=10, choices=PolicyMethod.choices, blank=True)
+    on_hand = QuantityField(default=0)
+    open_supply = QuantityField(default=0)
+    backordered = QuantityField(default=0)
+    projected = QuantityField(
+        default=0, help_text="On hand less reserved, plus open supply, less backorders."
+    )
+    needs_action = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["warehouse", "product"]
@@ -70,13 +87,6 @@ class PlanningItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product_id}@{self.warehouse_id}"
-
-
-class PolicyMethod(models.TextChoices):
-    MANUAL = "manual", "Manual min/max"
-    REORDER_POINT = "s_S", "Reorder point (s, S) from the forecast"
-    PERIODIC = "R_S", "Periodic review (R, S) from the forecast"
-    SEASONAL = "seasonal", "Seasonal (s, S) from the forecast per period"
 
 
 class ServiceMeasure(models.TextChoices):

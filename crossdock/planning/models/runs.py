@@ -100,6 +100,9 @@ class Suggestion(ScopedModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(
+        max_length=300, blank=True, help_text="Why the planner rejected it."
+    )
     # the document it became: requisition, rfq, purchase_order or transfer
     document_type = models.CharField(max_length=20, blank=True)
     document_id = models.PositiveBigIntegerField(null=True, blank=True)

@@ -1,0 +1,241 @@
+"""The arithmetic of a replenishment run, on arrays of every item at once.
+
+Design overview
+---------------
+:mod:`crossdock.planning.services.run` loads the inputs; this module turns them into
+arrays and levels without touching the database:
+
+- :func:`demand_matrix` builds the (items × days) history from the DemandDay rows in one
+  pass (NumPy indexing, no per-row Python). Days flagged as outliers or promotions are
+  **replaced by the median of the series' unflagged demand days** (the day keeps its
+  demand, at a normal size), so a promotion neither inflates the forecast nor leaves a
+  hole that would read as a stockout.
+- :func:`apply_overrides` changes forecast buckets for planners' overrides (a daily rate
+  or a change in percent over a period), pro rata for buckets the period covers in part.
+- :func:`compute_levels` gives safety stock, reorder point *s* and order-up-to *S* for each
+  item by its policy, using :mod:`crossdock.planning.policy`:
+
+  ========== ==========================================================================
+  ``s_S``    (default) SS for the service level over the lead time (R = 0);
+             s = d·L + SS, S = s + d·R (R = the company's review period)
+  ``R_S``    SS over L + R; S = d·(L + R) + SS, and s = S (every review orders up to S)
+  ``seasonal`` the forecast's daily rates over L (+ R) instead of a flat rate
+  ``manual`` s = min, S = max; no safety stock
+  ========== ==========================================================================
+
+  Service levels come from the policy, else from the ABC class (A, B, C per
+  PlanningSettings; unclassified items as B). With the fill-rate measure the order
+  quantity is d·R. The daily rate d is the forecast's mean over the protection
+  interval, its spread the bucket error scaled to a day (σ_day = σ_bucket / √bucket_days).
+  ``max_capacity`` caps S (and s).
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+import numpy as np
+
+ZERO = Decimal(0)
+
+
+@dataclass
+class History:
+    """Demand per item and day (oldest first) and what the rows told about each item."""
+
+    daily: np.ndarray  # (n, days) float64
+    rows: np.ndarray  # (n,) number of demand rows in the window
+    anomalies: np.ndarray  # (n,) rows with zero or negative demand
+    flagged: np.ndarray  # (n,) outlier or promotion days replaced
+    last_day: np.ndarray  # (n,) index of the last day with demand, -1 when none
+
+
+def demand_matrix(
+    index_of: dict[tuple[int, int], int],
+    n_items: int,
+    start: datetime.date,
+    days: int,
+    records: list[tuple[Any, ...]],
+    scale: int,
+) -> History:
+    """The history of ``n_items`` items from rows ``(product, warehouse, day, stored
+    quantity, is_outlier, is_promotion)``; ``scale`` is the quantity's storage scale."""
+    daily = np.zeros((n_items, days))
+    rows = np.zeros(n_items, dtype=np.int64)
+    anomalies = np.zeros(n_items, dtype=np.int64)
+    flagged_count = np.zeros(n_items, dtype=np.int64)
+    last_day = np.full(n_items, -1, dtype=np.int64)
+    if not records:
+        return History(daily, rows, anomalies, flagged_count, last_day)
+    keys = np.fromiter(
+        (index_of.get((r[0], r[1]), -1) for r in records), dtype=np.int64, count=len(records)
+    )
+    day_index = (
+        np.array([_as_date(r[2]) for r in records], dtype="datetime64[D]")
+        - np.datetime64(start, "D")
+    ).astype(np.int64)
+    quantity = np.fromiter((r[3] for r in records), dtype=np.float64, count=len(records)) / scale
+    flagged = np.fromiter((bool(r[4] or r[5]) for r in records), dtype=bool, count=len(records))
+    keep = (keys >= 0) & (day_index >= 0) & (day_index < days)
+    keys, day_index, quantity, flagged = keys[keep], day_index[keep], quantity[keep], flagged[keep]
+    np.add.at(rows, keys, 1)
+    np.add.at(anomalies, keys, (quantity <= 0).astype(np.int64))
+    positive = quantity > 0
+    np.maximum.at(last_day, keys[positive], day_index[positive])
+    normal = positive & ~flagged
+    daily[keys[normal], day_index[normal]] = quantity[normal]
+    replace = positive & flagged
+    if replace.any():
+        np.add.at(flagged_count, keys[replace], 1)
+        medians = _series_medians(keys[normal], quantity[normal], n_items)
+        daily[keys[replace], day_index[replace]] = medians[keys[replace]]
+    return History(daily, rows, anomalies, flagged_count, last_day)
+
+
+def _as_date(value: Any) -> datetime.date:
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    return datetime.date.fromisoformat(str(value)[:10])
+
+
+def _series_medians(keys: np.ndarray, values: np.ndarray, n_items: int) -> np.ndarray:
+    """The median of each item's values (0 for items without any)."""
+    medians = np.zeros(n_items)
+    if keys.size == 0:
+        return medians
+    order = np.lexsort((values, keys))
+    keys, values = keys[order], values[order]
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    ends = np.r_[starts[1:], keys.size]
+    low = values[starts + (ends - starts - 1) // 2]
+    high = values[starts + (ends - starts) // 2]
+    medians[keys[starts]] = (low + high) / 2
+    return medians
+
+
+@dataclass(frozen=True)
+class OverrideRow:
+    item: int
+    starts_on: datetime.date
+    ends_on: datetime.date
+    daily_quantity: Decimal | None
+    change_percent: Decimal | None
+
+
+def apply_overrides(
+    mean: np.ndarray, bucket_days: int, as_of: datetime.date, overrides: list[OverrideRow]
+) -> np.ndarray:
+    """A copy of the forecast buckets with each override applied to the days it covers."""
+    result = mean.copy()
+    horizon = mean.shape[1]
+    for row in overrides:
+        first = (row.starts_on - as_of).days
+        last = (row.ends_on - as_of).days  # inclusive
+        for bucket in range(max(first, 0) // bucket_days, min(last // bucket_days + 1, horizon)):
+            begin, end = bucket * bucket_days, (bucket + 1) * bucket_days - 1
+            covered = min(end, last) - max(begin, first) + 1
+            if covered <= 0:
+                continue
+            share = covered / bucket_days
+            if row.daily_quantity is not None:
+                rate = float(row.daily_quantity)
+                result[row.item, bucket] = result[row.item, bucket] * (1 - share) + rate * covered
+            elif row.change_percent is not None:
+                result[row.item, bucket] *= 1 + float(row.change_percent) / 100 * share
+    return result
+
+
+@dataclass
+class LevelInputs:
+    """Per item arrays (all of length n) the levels are computed from."""
+
+    method: np.ndarray  # object: s_S, R_S, seasonal, manual
+    service_level: np.ndarray  # probability (0, 1)
+    fill_rate: np.ndarray  # bool: the service level is a fill rate
+    lead_days: np.ndarray  # float, days (0 when unknown)
+    lead_sd: np.ndarray  # float, days
+    review_days: np.ndarray  # float, days
+    minimum: np.ndarray  # manual s (nan elsewhere)
+    maximum: np.ndarray  # manual S (nan elsewhere)
+    capacity: np.ndarray  # inf when none
+
+
+@dataclass
+class Levels:
+    daily_rate: np.ndarray
+    demand_over_lead: np.ndarray
+    safety_stock: np.ndarray
+    reorder_point: np.ndarray
+    order_up_to: np.ndarray
+
+
+def compute_levels(
+    forecast: Any, mean: np.ndarray, inputs: LevelInputs, horizon_days: int
+) -> Levels:
+    """Levels of every item (see the module notes); ``forecast`` is the ForecastResult whose
+    ``sd`` and ``bucket_days`` apply, ``mean`` its buckets after overrides."""
+    from crossdock.planning import policy
+
+    bucket_days = forecast.bucket_days
+    n = mean.shape[0]
+    lead = np.minimum(inputs.lead_days, horizon_days)
+    review = np.minimum(inputs.review_days, np.maximum(horizon_days - lead, 0))
+    interval = lead + review
+    rates = policy.rates_from_buckets(mean, bucket_days)  # (n, horizon_days)
+    over_lead = policy.demand_over(rates, lead) if n else np.zeros(0)
+    over_interval = policy.demand_over(rates, interval) if n else np.zeros(0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = np.where(interval > 0, over_interval / np.where(interval > 0, interval, 1), 0.0)
+    rate = np.where(interval > 0, rate, mean.sum(axis=1) / max(mean.shape[1] * bucket_days, 1))
+    sd_day = np.asarray(forecast.sd, dtype=np.float64) / np.sqrt(bucket_days)
+    periodic = inputs.method == "R_S"
+    ss_review = np.where(periodic, review, 0.0)
+    quantity = np.maximum(rate * review, 1e-9)
+    safety = np.where(
+        inputs.fill_rate,
+        policy.safety_stock_fill_rate(
+            inputs.service_level, quantity, rate, sd_day, lead, inputs.lead_sd, ss_review
+        ),
+        policy.safety_stock_cycle(
+            inputs.service_level, rate, sd_day, lead, inputs.lead_sd, ss_review
+        ),
+    )
+    reorder = over_lead + safety
+    up_to = reorder + rate * review
+    up_to = np.where(periodic, over_interval + safety, up_to)
+    reorder = np.where(periodic, up_to, reorder)
+    seasonal = inputs.method == "seasonal"
+    if seasonal.any():
+        levels = policy.seasonal_levels(
+            rates[seasonal],
+            sd_day[seasonal],
+            lead[seasonal],
+            inputs.lead_sd[seasonal],
+            inputs.service_level[seasonal],
+            0,
+            rate[seasonal] * review[seasonal],
+        )
+        safety[seasonal] = levels.safety_stock
+        reorder[seasonal] = levels.reorder_point
+        up_to[seasonal] = levels.order_up_to
+    manual = inputs.method == "manual"
+    safety = np.where(manual, 0.0, safety)
+    reorder = np.where(manual, inputs.minimum, reorder)
+    up_to = np.where(manual, inputs.maximum, up_to)
+    up_to = np.minimum(up_to, inputs.capacity)
+    reorder = np.minimum(reorder, up_to)
+    return Levels(rate, over_lead, safety, reorder, up_to)
+
+
+def to_decimal(value: float, places: int) -> Decimal:
+    """A float figure as an exact Decimal at ``places`` (half up; never negative zero)."""
+    if not np.isfinite(value):
+        return ZERO
+    step = Decimal(1).scaleb(-places)
+    result = Decimal(repr(float(value))).quantize(step, rounding=ROUND_HALF_UP)
+    return result + 0 if result else ZERO
