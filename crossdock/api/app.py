@@ -25,8 +25,8 @@ from crossdock.insight.api import router as kpis_router
 from crossdock.inventory import api as inventory_api
 from crossdock.masterdata.api_prices import router as price_lists_router
 from crossdock.masterdata.registry import RECORD_TYPES
-from crossdock.planning.api_setup import router as planning_setup_router
 from crossdock.planning.api import router as replenishment_router
+from crossdock.planning.api_setup import router as planning_setup_router
 from crossdock.purchasing.api import router as purchasing_router
 from crossdock.purchasing.api_settings import router as purchasing_settings_router
 from crossdock.purchasing.api_sourcing import router as sourcing_router
