@@ -40,7 +40,6 @@ def _reference_data():
 
 
 def test_demo_stock_covers_most_skus_in_every_warehouse(demo, db):
-    assert demo["seconds"] < 30
     active = Product.objects.filter(status="active").count()
     venlo = Warehouse.objects.get(code="VENLO")
     stocked = (
