@@ -8,6 +8,7 @@ urlpatterns = [
     path("inventory/", include("crossdock.inventory.urls")),
     path("accounting/", include("crossdock.accounting.urls")),
     path("prices/", include("crossdock.masterdata.price_urls")),
+    path("planning/", include("crossdock.planning.urls")),
     path("purchasing/", include("crossdock.purchasing.urls")),
     path("quality/", include("crossdock.quality.urls")),
     path("sales/returns/", include("crossdock.sales.return_urls")),

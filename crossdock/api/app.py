@@ -25,6 +25,7 @@ from crossdock.inventory import api as inventory_api
 from crossdock.masterdata.api_prices import router as price_lists_router
 from crossdock.masterdata.registry import RECORD_TYPES
 from crossdock.planning.api import router as replenishment_router
+from crossdock.planning.api_setup import router as planning_setup_router
 from crossdock.purchasing.api import router as purchasing_router
 from crossdock.purchasing.api_settings import router as purchasing_settings_router
 from crossdock.purchasing.api_sourcing import router as sourcing_router
@@ -79,6 +80,7 @@ api.add_router("", sourcing_router)
 api.add_router("", purchasing_settings_router)
 api.add_router("", quality_router)
 api.add_router("", sales_router)
+api.add_router("", planning_setup_router)
 api.add_router("", sales_returns_router)
 api.add_router("", replenishment_router)
 for record_type in RECORD_TYPES:

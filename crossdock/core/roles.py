@@ -17,6 +17,7 @@ from typing import Any
 class Role(StrEnum):
     BUYER = "buyer"
     PURCHASING_MANAGER = "purchasing-manager"
+    PLANNER = "planner"
     WAREHOUSE_OPERATOR = "warehouse-operator"
     WAREHOUSE_MANAGER = "warehouse-manager"
     SALES_REP = "sales-rep"
@@ -68,6 +69,7 @@ _EVERYONE = _grant(list(_REQUESTS), (V,))
 ROLE_PERMISSIONS: dict[Role, set[str]] = {
     Role.BUYER: _VIEW_ALL | _grant(["masterdata.partner"], EDIT),
     Role.PURCHASING_MANAGER: _VIEW_ALL | _grant(["masterdata.partner", *_PRODUCTS, *_UNITS], EDIT),
+    Role.PLANNER: _VIEW_ALL,
     Role.WAREHOUSE_OPERATOR: _grant(
         ["masterdata.warehouse", "masterdata.location", *_PRODUCTS, *_UNITS], (V,)
     ),
@@ -359,6 +361,27 @@ ROLE_PERMISSIONS[Role.WAREHOUSE_MANAGER] |= _grant(list(_REPLENISHMENT), (V,)) |
 for _role in (Role.CONTROLLER, Role.AUDITOR, Role.EXECUTIVE):
     ROLE_PERMISSIONS[_role] |= _grant(list(_REPLENISHMENT), (V,))
 ROLE_PERMISSIONS[Role.ADMINISTRATOR] |= _grant(list(_REPLENISHMENT), ALL)
+
+# Planning: inventory planners and buyers (who plan too) keep the planning settings, the
+# transfer lanes and the promotions and import demand history; the purchasing manager
+# likewise; the warehouse manager, the controller, auditors and executives read them.
+# Planners read the stock documents and purchase orders they plan against.
+_PLANNING = (
+    "planning.planningsettings",
+    "planning.transferlane",
+    "planning.promotion",
+    "planning.demandday",
+)
+for _role in (Role.PLANNER, Role.BUYER, Role.PURCHASING_MANAGER):
+    ROLE_PERMISSIONS[_role] |= _grant(list(_PLANNING), EDIT) | _grant(
+        ["planning.transferlane", "planning.promotion"], (D,)
+    )
+ROLE_PERMISSIONS[Role.PLANNER] |= _grant(
+    ["inventory.transfer", *_ORDERS, *_CATALOGUE, *_SALES_ORDERS], (V,)
+)
+for _role in (Role.WAREHOUSE_MANAGER, Role.CONTROLLER, Role.AUDITOR, Role.EXECUTIVE):
+    ROLE_PERMISSIONS[_role] |= _grant(list(_PLANNING), (V,))
+ROLE_PERMISSIONS[Role.ADMINISTRATOR] |= _grant(list(_PLANNING), ALL)
 
 
 def role_allows(role: Role, model_label: str, action: str) -> bool:

@@ -65,6 +65,7 @@ OPERATING_COMPANIES = ("NSE", "NSUK")
 DEMO_USERS: dict[Role, tuple[tuple[str, ...], tuple[str, ...], str, str, str]] = {
     Role.BUYER: (OPERATING_COMPANIES, (), "Bram", "de Wit", "Buyer"),
     Role.PURCHASING_MANAGER: (ALL_COMPANIES, (), "Ingrid", "Vos", "Purchasing manager"),
+    Role.PLANNER: (OPERATING_COMPANIES, (), "Lars", "Visser", "Inventory planner"),
     Role.WAREHOUSE_OPERATOR: (("NSE",), ("VENLO",), "Tomasz", "Nowak", "Warehouse operator"),
     Role.WAREHOUSE_MANAGER: (("NSE",), (), "Karin", "Jansen", "Warehouse manager"),
     Role.SALES_REP: (("NSE",), (), "Lucas", "Peeters", "Sales representative"),

@@ -55,3 +55,16 @@ class ForecastOverrideChanged(DomainEvent):
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "name", f"planning.override.{self.change}")
+
+
+@dataclass(frozen=True)
+class DemandHistoryChanged(DomainEvent):
+    """A company's demand history was rebuilt, imported, flagged or classified (``change``
+    says which; the event is named ``planning.demand-history.<change>``)."""
+
+    name = "planning.demand-history"
+    change: str
+    rows: int
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "name", f"planning.demand-history.{self.change}")

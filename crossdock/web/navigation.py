@@ -57,6 +57,7 @@ def navigation_for(user: Any) -> list[NavGroup]:
     groups.extend(_sales_group(user))
     groups.extend(_approvals_group(user))
     groups.extend(_purchasing_group(user))
+    groups.extend(_planning_group(user))
     groups.extend(_quality_group(user))
     groups.extend(_warehouse_group(user))
     groups.extend(_finance_group(user))
@@ -150,6 +151,27 @@ def _purchasing_group(user: Any) -> list[NavGroup]:
         if user.has_perm(permission)
     )
     return [NavGroup("Purchasing", entries)]
+
+
+# key, label, URL name, permission: the setup screens of crossdock.planning
+PLANNING_PAGES = (
+    ("planning-settings", "Planning settings", "planning:settings",
+     "planning.view_planningsettings"),
+    ("planning-lanes", "Transfer lanes", "planning:lanes", "planning.view_transferlane"),
+    ("planning-promotions", "Promotions", "planning:promotions", "planning.view_promotion"),
+)  # fmt: skip
+
+
+def _planning_group(user: Any) -> list[NavGroup]:
+    """Planning: settings, transfer lanes and promotions."""
+    if not user.is_authenticated:
+        return []
+    entries = tuple(
+        NavEntry(key, label, reverse(url_name))
+        for key, label, url_name, permission in PLANNING_PAGES
+        if user.has_perm(permission)
+    )
+    return [NavGroup("Planning", entries)] if entries else []
 
 
 # key, label, URL name, permission: the screens of crossdock.quality

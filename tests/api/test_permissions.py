@@ -210,7 +210,8 @@ def test_the_matrix_covers_every_endpoint(db):
         # test_invoice_api.py, tests/masterdata/test_price_api.py and
         # tests/purchasing/test_api_permissions.py, tests/quality/test_api_permissions.py,
         # tests/accounting/test_dunning_api.py, tests/sales/test_api_permissions.py and
-        # tests/sales/test_returns_api.py and tests/planning/test_api.py
+        # tests/sales/test_returns_api.py, tests/planning/test_setup.py and
+        # tests/planning/test_api.py
         # have those endpoints' own matrices.
         if not {
             "Approvals",
@@ -229,6 +230,7 @@ def test_the_matrix_covers_every_endpoint(db):
             "Sales",
             "Sales returns",
             "Replenishment",
+            "Planning setup",
         }
         & set(op.get("tags", []))
     }

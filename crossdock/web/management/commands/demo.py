@@ -6,7 +6,8 @@ open warehouse work and governed stock adjustments, then the books: invoices,
 bills, payments, a landed cost and a payment run waiting for approval; then
 purchasing: a supplier catalogue and orders in every stage; last sales: a margin
 floor and customer orders quoted, confirmed, shipped and invoiced, and on credit
-hold. ``small`` (a few seconds; ``make run`` and the tests use it) builds the whole
+hold; then planning: settings, transfer lanes and two years of daily demand,
+classified. ``small`` (a few seconds; ``make run`` and the tests use it) builds the whole
 structure with 200 SKUs, 20 suppliers and 50 customers; ``seed`` builds the seed
 scale of DESIGN.md (25,000 SKUs, 300 suppliers, 2,000 customers). The command prints how to sign
 in: every demo user has the password ``crossdock-demo`` — for local
@@ -40,6 +41,7 @@ from crossdock.masterdata.demo import (
     DemoResult,
     load_demo,
 )
+from crossdock.planning.demo import load_planning_demo
 from crossdock.purchasing.demo import load_purchasing_demo
 from crossdock.sales.demo import load_sales_demo
 
@@ -108,6 +110,7 @@ def load_everything(scale: str, seed: int) -> DemoResult:
     books = load_accounting_demo()
     buying = load_purchasing_demo()
     selling = load_sales_demo()
+    planning = load_planning_demo(scale, seed)
     result.counts.update(
         approval_policies=ApprovalPolicy.objects.filter(status="active").count(),
         pending_approvals=ApprovalRequest.objects.filter(status="pending").count(),
@@ -118,6 +121,7 @@ def load_everything(scale: str, seed: int) -> DemoResult:
         **{k: v for k, v in books.items() if k in ("payments", "payment_runs", "landed_costs")},
         **buying,
         **selling,
+        **{k: v for k, v in planning.items() if not k.endswith("_seconds")},
         journal_lines=JournalLine.objects.count(),
     )
     result.seconds = round(time.perf_counter() - started, 3)

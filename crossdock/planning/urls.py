@@ -1,0 +1,13 @@
+from django.urls import path
+
+from crossdock.planning import views_setup
+
+app_name = "planning"
+
+urlpatterns = [
+    path("settings/", views_setup.settings_page, name="settings"),
+    path("lanes/", views_setup.lanes_page, name="lanes"),
+    path("lanes/<int:pk>/delete/", views_setup.lane_delete, name="lane_delete"),
+    path("promotions/", views_setup.promotions_page, name="promotions"),
+    path("promotions/<int:pk>/delete/", views_setup.promotion_delete, name="promotion_delete"),
+]
