@@ -340,7 +340,7 @@ for _role in (Role.CREDIT_CONTROLLER, Role.CONTROLLER, Role.AUDITOR, Role.EXECUT
     ROLE_PERMISSIONS[_role] |= _grant(list(_RETURNS), (V,))
 ROLE_PERMISSIONS[Role.ADMINISTRATOR] |= _grant(list(_RETURNS), ALL)
 
-# Replenishment: buyers and the purchasing manager run the plan, keep reorder policies
+# Replenishment: planners, buyers and the purchasing manager run the plan, keep reorder policies
 # (clearing one deletes it) and forecast overrides, and decide suggestions (purchases
 # become their documents); the warehouse manager decides transfer suggestions and reads
 # the plan; the controller, auditors and executives read it.
@@ -351,7 +351,7 @@ _REPLENISHMENT = (
     "planning.forecastoverride",
     "planning.planningexception",
 )
-for _role in (Role.BUYER, Role.PURCHASING_MANAGER):
+for _role in (Role.PLANNER, Role.BUYER, Role.PURCHASING_MANAGER):
     ROLE_PERMISSIONS[_role] |= _grant(list(_REPLENISHMENT), EDIT) | _grant(
         ["planning.reorderpolicy"], (D,)
     )
