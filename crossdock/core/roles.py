@@ -350,6 +350,7 @@ _REPLENISHMENT = (
     "planning.reorderpolicy",
     "planning.forecastoverride",
     "planning.planningexception",
+    "planning.simulationrun",
 )
 for _role in (Role.PLANNER, Role.BUYER, Role.PURCHASING_MANAGER):
     ROLE_PERMISSIONS[_role] |= _grant(list(_REPLENISHMENT), EDIT) | _grant(

@@ -40,11 +40,13 @@ from crossdock.planning.models import (
     ReorderPolicy,
     ReplenishmentRun,
     RunState,
+    SimulationRun,
     Suggestion,
     SuggestionAction,
     SuggestionState,
 )
 from crossdock.planning.services import policies, suggestions
+from crossdock.planning.services.simulate import run_simulation
 from crossdock.planning.views_setup import _company
 from crossdock.web.views.common import render_page
 
@@ -366,3 +368,38 @@ def exceptions(request: HttpRequest) -> HttpResponse:
         "warehouses": Warehouse.objects.filter(company=company).order_by("code"),
     }
     return render_page(request, "planning/workbench_exceptions.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def simulations(request: HttpRequest) -> HttpResponse:
+    _need(request, SimulationRun, "view")
+    company = _company(request)
+    errors: dict[str, list[str]] = {}
+    sent: dict[str, str] = {}
+    status = 200
+    if request.method == "POST":
+        _need(request, SimulationRun, "add")
+        sent = {n: request.POST.get(n, "").strip() for n in ("warehouse", "starts_on", "ends_on")}
+        try:
+            done = run_simulation(
+                Actor.of(request.user), sent["warehouse"], sent["starts_on"], sent["ends_on"]
+            )
+        except DomainError as error:
+            errors = error.fields or {"__all__": [error.message]}
+            status = 422
+        else:
+            messages.success(request, f"Simulation {done.pk} recorded.")
+            return redirect(f"{reverse('planning:simulations')}?company={company.pk}")
+    context = {
+        "title": "Policy simulations",
+        "company": company,
+        "warehouses": Warehouse.objects.filter(company=company).order_by("code"),
+        "runs": SimulationRun.objects.restrict(request.user)
+        .filter(company=company)
+        .select_related("warehouse")[:20],
+        "errors": errors,
+        "sent": sent,
+        "can_add": has_model_permission(request.user, SimulationRun, "add"),
+    }
+    return render_page(request, "planning/simulations.html", context, status=status)

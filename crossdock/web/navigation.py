@@ -159,6 +159,8 @@ PLANNING_PAGES = (
      "planning.view_suggestion"),
     ("planning-exceptions", "Planning exceptions", "planning:exceptions",
      "planning.view_planningexception"),
+    ("planning-simulations", "Policy simulations", "planning:simulations",
+     "planning.view_simulationrun"),
     ("planning-settings", "Planning settings", "planning:settings",
      "planning.view_planningsettings"),
     ("planning-lanes", "Transfer lanes", "planning:lanes", "planning.view_transferlane"),
