@@ -48,7 +48,7 @@ from crossdock.planning.models import (
 from crossdock.planning.services import policies, suggestions
 from crossdock.planning.services.simulate import run_simulation
 from crossdock.planning.views_setup import _company
-from crossdock.web.views.common import render_page
+from crossdock.web.views.common import is_partial, render_page
 
 PAGE_SIZE = 50
 SORTS = {
@@ -162,6 +162,8 @@ def workbench(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         _need(request, Suggestion, "change")
         notice, errors, status = _act(request, _selected_ids(request, rows))
+        if status == 422 and is_partial(request):
+            status = 200  # HTMX swaps only successful answers; the refusal is shown inline
     page = Paginator(
         rows.select_related("product", "warehouse", "supplier", "source_warehouse"), PAGE_SIZE
     ).get_page(request.GET.get("page"))
