@@ -364,3 +364,19 @@ def test_exception_queue_filters_by_kind_and_severity(plan):
     assert "Runs out." in high.content.decode()
     assert "Too much." not in high.content.decode()
     assert f"/planning/items/{nuts.pk}/{plan.central.pk}/" in text
+
+
+def test_run_now_queues_the_company_run_and_readers_cannot(plan):
+    from django_tasks_db.models import DBTaskResult
+
+    reader = _client(Role.AUDITOR, company=plan.company)
+    refused = reader.post("/planning/run/", {"company": plan.company.pk})
+    assert refused.status_code == 403
+    assert DBTaskResult.objects.count() == 0
+
+    client = _client(Role.PLANNER, company=plan.company)
+    response = client.post("/planning/run/", {"company": plan.company.pk})
+
+    assert response.status_code == 302
+    task = DBTaskResult.objects.get(task_path__endswith="run_company_replenishment")
+    assert task.args_kwargs["args"][0] == plan.company.pk
