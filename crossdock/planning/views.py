@@ -121,7 +121,8 @@ def _filtered(request: HttpRequest, run: ReplenishmentRun | None, chosen: dict[s
 
 def _selected_ids(request: HttpRequest, rows: Any) -> list[int]:
     if request.POST.get("all_filtered"):
-        return list(rows.values_list("pk", flat=True)[: suggestions.MAX_IDS])
+        # one more than allowed, so that too large a selection is refused, not cut short
+        return list(rows.values_list("pk", flat=True)[: suggestions.MAX_IDS + 1])
     return [int(v) for v in request.POST.getlist("ids") if v.isdigit()]
 
 
