@@ -343,6 +343,29 @@ for _role in (Role.CREDIT_CONTROLLER, Role.CONTROLLER, Role.AUDITOR, Role.EXECUT
     ROLE_PERMISSIONS[_role] |= _grant(list(_RETURNS), (V,))
 ROLE_PERMISSIONS[Role.ADMINISTRATOR] |= _grant(list(_RETURNS), ALL)
 
+# Replenishment: planners, buyers and the purchasing manager run the plan, keep reorder policies
+# (clearing one deletes it) and forecast overrides, and decide suggestions (purchases
+# become their documents); the warehouse manager decides transfer suggestions and reads
+# the plan; the controller, auditors and executives read it.
+_REPLENISHMENT = (
+    "planning.replenishmentrun",
+    "planning.suggestion",
+    "planning.reorderpolicy",
+    "planning.forecastoverride",
+    "planning.planningexception",
+    "planning.simulationrun",
+)
+for _role in (Role.PLANNER, Role.BUYER, Role.PURCHASING_MANAGER):
+    ROLE_PERMISSIONS[_role] |= _grant(list(_REPLENISHMENT), EDIT) | _grant(
+        ["planning.reorderpolicy"], (D,)
+    )
+ROLE_PERMISSIONS[Role.WAREHOUSE_MANAGER] |= _grant(list(_REPLENISHMENT), (V,)) | _grant(
+    ["planning.suggestion"], (C,)
+)
+for _role in (Role.CONTROLLER, Role.AUDITOR, Role.EXECUTIVE):
+    ROLE_PERMISSIONS[_role] |= _grant(list(_REPLENISHMENT), (V,))
+ROLE_PERMISSIONS[Role.ADMINISTRATOR] |= _grant(list(_REPLENISHMENT), ALL)
+
 # Planning: inventory planners and buyers (who plan too) keep the planning settings, the
 # transfer lanes and the promotions and import demand history; the purchasing manager
 # likewise; the warehouse manager, the controller, auditors and executives read them.
@@ -369,27 +392,6 @@ ROLE_PERMISSIONS[Role.ADMINISTRATOR] |= _grant(list(_PLANNING), ALL)
 _KPIS = ("insight.kpisnapshot",)
 for _role in ROLE_PERMISSIONS:
     ROLE_PERMISSIONS[_role] |= _grant(list(_KPIS), (V,))
-# Replenishment: planners, buyers and the purchasing manager run the plan, keep reorder policies
-# (clearing one deletes it) and forecast overrides, and decide suggestions (purchases
-# become their documents); the warehouse manager decides transfer suggestions and reads
-# the plan; the controller, auditors and executives read it.
-_REPLENISHMENT = (
-    "planning.replenishmentrun",
-    "planning.suggestion",
-    "planning.reorderpolicy",
-    "planning.forecastoverride",
-    "planning.planningexception",
-)
-for _role in (Role.PLANNER, Role.BUYER, Role.PURCHASING_MANAGER):
-    ROLE_PERMISSIONS[_role] |= _grant(list(_REPLENISHMENT), EDIT) | _grant(
-        ["planning.reorderpolicy"], (D,)
-    )
-ROLE_PERMISSIONS[Role.WAREHOUSE_MANAGER] |= _grant(list(_REPLENISHMENT), (V,)) | _grant(
-    ["planning.suggestion"], (C,)
-)
-for _role in (Role.CONTROLLER, Role.AUDITOR, Role.EXECUTIVE):
-    ROLE_PERMISSIONS[_role] |= _grant(list(_REPLENISHMENT), (V,))
-ROLE_PERMISSIONS[Role.ADMINISTRATOR] |= _grant(list(_REPLENISHMENT), ALL)
 
 
 def role_allows(role: Role, model_label: str, action: str) -> bool:

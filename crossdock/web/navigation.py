@@ -158,6 +158,12 @@ def _purchasing_group(user: Any) -> list[NavGroup]:
 
 # key, label, URL name, permission: the setup screens of crossdock.planning
 PLANNING_PAGES = (
+    ("planning-workbench", "Planner workbench", "planning:workbench",
+     "planning.view_suggestion"),
+    ("planning-exceptions", "Planning exceptions", "planning:exceptions",
+     "planning.view_planningexception"),
+    ("planning-simulations", "Policy simulations", "planning:simulations",
+     "planning.view_simulationrun"),
     ("planning-settings", "Planning settings", "planning:settings",
      "planning.view_planningsettings"),
     ("planning-lanes", "Transfer lanes", "planning:lanes", "planning.view_transferlane"),
@@ -166,7 +172,7 @@ PLANNING_PAGES = (
 
 
 def _planning_group(user: Any) -> list[NavGroup]:
-    """Planning: settings, transfer lanes and promotions."""
+    """Planning: the workbench, its exception queue, settings, transfer lanes and promotions."""
     if not user.is_authenticated:
         return []
     entries = tuple(
