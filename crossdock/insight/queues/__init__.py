@@ -1,0 +1,1 @@
+"""Cross-module exception queues: everything that needs a person, with an owner and a next step."""
