@@ -25,8 +25,9 @@ onboarding is approved. It turns each into a :class:`~crossdock.planning.network
   spread is the scorecard's standard deviation and the score its composite
   score. A supplier without receipts in the window keeps the catalogue lead
   time with a spread of 0 and no score.
-* **free freight** — the catalogue has no free-freight threshold yet, so it is
-  ``None`` (consolidation then leaves orders as they are).
+* **free freight** — the entry's free-freight order value (``None`` when the
+  supplier gives none), converted to company currency like the price;
+  consolidation fills a supplier's order up to the largest one when that pays.
 
 Set-based: the entries and their breaks are read in chunks of 5,000 products
 (two queries per chunk), plus one query for the currencies, two per foreign
@@ -45,7 +46,7 @@ from typing import Any
 from django.db.models import Q
 from django.utils import timezone
 
-from crossdock.core.fields import PRICE_SCALE
+from crossdock.core.fields import MONEY_SCALE, PRICE_SCALE
 from crossdock.masterdata.models import ApprovalStatus, Company, Currency
 from crossdock.planning.network import Offer
 from crossdock.purchasing.models import SupplierPriceBreak, SupplierProduct
@@ -53,6 +54,7 @@ from crossdock.purchasing.models import SupplierPriceBreak, SupplierProduct
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
 PRICE_STEP = Decimal(1).scaleb(-PRICE_SCALE)
+MONEY_STEP = Decimal(1).scaleb(-MONEY_SCALE)
 CHUNK = 5000
 HISTORY_DAYS = 365
 
@@ -75,7 +77,7 @@ def _entries(
             for row in SupplierProduct.objects.filter(valid, product_id__in=chunk).values(
                 "pk", "product_id", "product__sku", "supplier_id", "supplier__name",
                 "currency_id", "minimum_quantity", "order_multiple", "lead_time_days",
-                "preference", "estimated_landed_cost_percent",
+                "preference", "estimated_landed_cost_percent", "free_freight_value",
             )
         )  # fmt: skip
         prices = SupplierPriceBreak.objects.filter(
@@ -187,7 +189,11 @@ def load_offers(
                 score=score,
                 minimum_quantity=minimum,
                 order_multiple=row["order_multiple"],
-                free_freight_value=None,
+                free_freight_value=(
+                    None
+                    if row["free_freight_value"] is None
+                    else (row["free_freight_value"] * rate).quantize(MONEY_STEP, ROUND_HALF_EVEN)
+                ),
                 preference=row["preference"],
             )
         )

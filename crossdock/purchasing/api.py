@@ -39,7 +39,7 @@ from crossdock.api.queries import refuse_unknown_params, require_permission
 from crossdock.api.schemas import Id, InputSchema, QueryId, Text, decimal_type
 from crossdock.core.context import Actor
 from crossdock.core.errors import DomainError, NotFoundError
-from crossdock.core.fields import PRICE_SCALE, QUANTITY_SCALE
+from crossdock.core.fields import MONEY_SCALE, PRICE_SCALE, QUANTITY_SCALE
 from crossdock.inventory.models import Transfer
 from crossdock.masterdata.models import Company, Partner, UserAccess, Warehouse
 from crossdock.purchasing import selectors
@@ -74,10 +74,12 @@ if TYPE_CHECKING:
     Price = Decimal
     Quantity = Decimal
     Percent = Decimal
+    Money = Decimal
 else:
     Price = decimal_type(PRICE_SCALE)
     Quantity = decimal_type(QUANTITY_SCALE)
     Percent = decimal_type(4)
+    Money = decimal_type(MONEY_SCALE)
 
 # -- schemas ---------------------------------------------------------------------------------
 
@@ -104,6 +106,9 @@ class OfferIn(InputSchema):
     estimated_landed_cost_percent: Percent = Field(
         Decimal(0), description="Freight, duty and handling expected on top of the price, in %."
     )
+    free_freight_value: Money | None = Field(
+        None, description="Order value (entry currency) from which the supplier ships free."
+    )
     version: Id | None = Field(None, description="The version you edited; 412 if stale.")
 
 
@@ -119,6 +124,7 @@ class OfferPatch(InputSchema):
     contract_reference: Annotated[Text, Field(max_length=60)] | None = None
     preference: Annotated[int, Field(strict=True, ge=1, le=32767)] | None = None
     estimated_landed_cost_percent: Percent | None = None
+    free_freight_value: Money | None = None
     version: Id | None = Field(None, description="The version you edited; 412 if stale.")
 
 
@@ -144,6 +150,7 @@ class OfferOut(Schema):
     on_contract: bool
     preference: int
     estimated_landed_cost_percent: str
+    free_freight_value: str | None
     active: bool
     version: int
 
@@ -567,6 +574,7 @@ def offer_data(offer: SupplierProduct) -> dict[str, Any]:
         "contract_reference": offer.contract_reference, "on_contract": offer.on_contract,
         "preference": offer.preference, "active": offer.active, "version": offer.version,
         "estimated_landed_cost_percent": str(offer.estimated_landed_cost_percent),
+        "free_freight_value": _text(offer.free_freight_value),
     }  # fmt: skip
 
 
@@ -786,6 +794,7 @@ def _offer_draft(company_id: int, payload: OfferIn) -> catalogue.OfferDraft:
         valid_from=payload.valid_from, valid_to=payload.valid_to,
         contract_reference=payload.contract_reference, preference=payload.preference,
         estimated_landed_cost_percent=payload.estimated_landed_cost_percent,
+        free_freight_value=payload.free_freight_value,
     )  # fmt: skip
 
 
@@ -863,6 +872,7 @@ def update_offer(
         valid_to=given("valid_to"), contract_reference=given("contract_reference") or "",
         preference=given("preference"),
         estimated_landed_cost_percent=given("estimated_landed_cost_percent"),
+        free_freight_value=given("free_freight_value"),
     )  # fmt: skip
     for name in (
         "minimum_quantity",

@@ -321,6 +321,11 @@ class OfferForm(forms.Form):
         initial=0,
         help_text="Freight, duty and handling on top of the price, for margin planning.",
     )
+    free_freight_value = _number(
+        "Free freight from (order value)",
+        required=False,
+        help_text="In the entry's currency; replenishment fills orders up to it when it pays.",
+    )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args: Any, user: Any, editing: bool = False, **kwargs: Any) -> None:
@@ -389,6 +394,7 @@ def offer_draft(
         contract_reference=data["contract_reference"],
         preference=data["preference"],
         estimated_landed_cost_percent=data["estimated_landed_cost_percent"] or Decimal(0),
+        free_freight_value=data["free_freight_value"],
     )
 
 

@@ -750,6 +750,7 @@ def offer_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "contract_reference": offer.contract_reference,
         "preference": offer.preference,
         "estimated_landed_cost_percent": offer.estimated_landed_cost_percent,
+        "free_freight_value": offer.free_freight_value,
         "version": offer.version,
     }
     breaks = [

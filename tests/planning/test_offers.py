@@ -129,3 +129,13 @@ def test_an_unknown_company_is_reported():
     problems: list[str] = []
     assert load_offers(999_999, [1], problems=problems) == {1: []}
     assert problems == ["Company 999999 does not exist; no offers loaded."]
+
+
+def test_the_free_freight_value_is_converted_to_company_currency(buying, second):
+    product = factories.product(sku="OF-FF")
+    second.offer(product, ("0", "4.00"), free_freight_value=D("1000"))
+    buying.offer(product, ("0", "5.00"))
+    _usd_rate("0.9")
+    offers = load_offers(buying.company.pk, [product.pk], on=DAY)[product.pk]
+    by_supplier = {offer.supplier_id: offer.free_freight_value for offer in offers}
+    assert by_supplier == {second.supplier.pk: D("900.0000"), buying.supplier.pk: None}

@@ -525,3 +525,21 @@ def test_another_companys_rows_are_not_found(buying, team, warehouse_b):
     _problem(created, 404, "company")
     assert PurchaseOrder.objects.get(pk=order["id"]).state == "received"
     assert BillMatch.objects.get().status == "price_variance"
+
+
+def test_a_free_freight_value_is_kept_cleared_and_refused_when_not_positive(buying, team):
+    product = factories.product()
+    body = _offer_body(buying, product, free_freight_value="1500.00")
+    offer = team.buyer.post("supplier-products", body).json()
+    assert D(offer["free_freight_value"]) == D("1500")
+    refused = team.buyer.patch(
+        f"supplier-products/{offer['id']}", {"free_freight_value": "0"}, HTTP_IF_MATCH='"1"'
+    )
+    _problem(refused, 422, "free_freight_value")
+    assert SupplierProduct.objects.get(pk=offer["id"]).free_freight_value == D("1500")
+    cleared = team.buyer.patch(
+        f"supplier-products/{offer['id']}", {"free_freight_value": None}, HTTP_IF_MATCH='"1"'
+    )
+    assert cleared.status_code == 200, cleared.content
+    assert cleared.json()["free_freight_value"] is None
+    assert SupplierProduct.objects.get(pk=offer["id"]).free_freight_value is None

@@ -152,3 +152,16 @@ def test_the_import_screen_checks_then_imports(buying, client):
 def test_the_import_screen_is_refused_to_a_warehouse_operator(buying, client):
     client.force_login(factories.user(Role.WAREHOUSE_OPERATOR, companies=[buying.company]))
     assert client.get("/purchasing/catalogue/import/").status_code == 403
+
+
+def test_the_free_freight_value_column_is_read_and_checked(buying):
+    factories.product(sku="IMP-FF")
+    code = buying.supplier.code
+    bad = _csv("supplier,product,unit_price,free_freight_value", f"{code},IMP-FF,2.00,-5")
+    refused = import_catalogue(SYSTEM, buying.company.pk, "c.csv", bad, dry_run=False)
+    assert not refused.ok
+    assert [(e.row, e.field) for e in refused.errors] == [(2, "free_freight_value")]
+    assert SupplierProduct.objects.count() == 0
+    good = _csv("supplier,product,unit_price,free_freight_value", f"{code},IMP-FF,2.00,750")
+    assert import_catalogue(SYSTEM, buying.company.pk, "c.csv", good, dry_run=False).ok
+    assert SupplierProduct.objects.get().free_freight_value == D(750)

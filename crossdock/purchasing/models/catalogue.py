@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 
-from crossdock.core.fields import FixedDecimalField, PriceField, QuantityField
+from crossdock.core.fields import FixedDecimalField, MoneyField, PriceField, QuantityField
 from crossdock.core.permissions import ScopedModel
 
 
@@ -47,6 +47,11 @@ class SupplierProduct(ScopedModel):
         default=Decimal(0),
         help_text="Freight, duty and handling expected on top of the price, in % (for margins).",
     )
+    free_freight_value = MoneyField(
+        null=True,
+        blank=True,
+        help_text="Order value (in this entry's currency) from which the supplier ships free.",
+    )
     active = models.BooleanField(default=True)
 
     class Meta:
@@ -62,6 +67,10 @@ class SupplierProduct(ScopedModel):
             ),
             models.CheckConstraint(
                 condition=Q(order_multiple__gt=0), name="supplier_product_multiple_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(free_freight_value__isnull=True) | Q(free_freight_value__gt=0),
+                name="supplier_product_free_freight_positive",
             ),
             models.CheckConstraint(
                 condition=Q(estimated_landed_cost_percent__gte=0),

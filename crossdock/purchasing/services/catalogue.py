@@ -22,7 +22,7 @@ from django.db.models import Q
 from crossdock.core import audit, events
 from crossdock.core.context import Actor
 from crossdock.core.errors import DomainError, NotFoundError, StaleVersionError, refuse_if
-from crossdock.core.fields import PRICE_SCALE, QUANTITY_SCALE
+from crossdock.core.fields import MONEY_SCALE, PRICE_SCALE, QUANTITY_SCALE
 from crossdock.core.inputs import exact
 from crossdock.core.permissions import require
 from crossdock.masterdata.models import Company, Currency, Partner, Product
@@ -53,6 +53,7 @@ class OfferDraft:
     contract_reference: str = ""
     preference: int = 1
     estimated_landed_cost_percent: Decimal = Decimal(0)
+    free_freight_value: Decimal | None = None
 
 
 def _check(draft: OfferDraft) -> dict[str, Any]:
@@ -86,6 +87,11 @@ def _check(draft: OfferDraft) -> dict[str, Any]:
     )
     if landed is not None and landed > 1000:
         problems["estimated_landed_cost_percent"] = ["At most 1000 %."]
+    free_freight = None
+    if draft.free_freight_value is not None:
+        free_freight = exact(
+            draft.free_freight_value, MONEY_SCALE, "free_freight_value", problems, positive=True
+        )
     if not isinstance(draft.lead_time_days, int) or draft.lead_time_days < 0:
         problems["lead_time_days"] = ["A whole number of days, zero or more."]
     if draft.valid_from and draft.valid_to and draft.valid_to < draft.valid_from:
@@ -109,6 +115,7 @@ def _check(draft: OfferDraft) -> dict[str, Any]:
         "minimum_quantity": moq,
         "order_multiple": multiple,
         "landed": landed,
+        "free_freight": free_freight,
         "breaks": sorted(breaks),
     }
 
@@ -172,6 +179,7 @@ def save_offer(
         offer.contract_reference = draft.contract_reference.strip()
         offer.preference = draft.preference
         offer.estimated_landed_cost_percent = checked["landed"]
+        offer.free_freight_value = checked["free_freight"]
         require(actor, offer, action)
         offer.save()
         offer.breaks.all().delete()

@@ -44,6 +44,7 @@ KNOWN = (
     "contract_reference",
     "preference",
     "landed_cost_percent",
+    "free_freight_value",
 )
 ALIASES = {"sku": "product", "price": "unit_price", "pack_size": "order_multiple",
            "minimum_order_quantity": "moq", "break_quantity": "min_quantity",
@@ -174,6 +175,11 @@ def import_catalogue(
                 "landed": _decimal(
                     cell(values, "landed_cost_percent") or "0", row, "landed_cost_percent", errors
                 ),
+                "free_freight": _decimal(
+                    cell(values, "free_freight_value"), row, "free_freight_value", errors
+                )
+                if cell(values, "free_freight_value")
+                else None,
                 "breaks": [],
                 "rows": [],
             }
@@ -204,6 +210,7 @@ def import_catalogue(
                     contract_reference=entry["contract"],
                     preference=entry["preference"],
                     estimated_landed_cost_percent=entry["landed"],
+                    free_freight_value=entry["free_freight"],
                 )
                 old = existing.get(key)
                 try:
