@@ -31,9 +31,11 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
-from crossdock.core import audit, events
+from crossdock.core import audit, company_settings, events
+from crossdock.core.company_settings import settings_version as settings_version
+from crossdock.core.company_settings import whole_number
 from crossdock.core.context import Actor
 from crossdock.core.errors import NotFoundError, StaleVersionError, refuse_if
 from crossdock.core.inputs import exact
@@ -84,12 +86,8 @@ def _company(actor: Actor, company_id: Any) -> Company:
 
 
 def _whole(value: Any, name: str, low: int, high: int, problems: dict[str, list[str]]) -> int:
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        problems[name] = [f"A whole number from {low} to {high}."]
-        return 0
-    return value
+    number = whole_number(value, name, low, high, problems)
+    return 0 if number is None else number
 
 
 # -- settings -------------------------------------------------------------------------------
@@ -97,12 +95,7 @@ def _whole(value: Any, name: str, low: int, high: int, problems: dict[str, list[
 
 def settings_for(company_id: int) -> PlanningSettings:
     """The company's saved settings, or the defaults (unsaved) while it has none."""
-    found = PlanningSettings.objects.filter(company_id=company_id).first()
-    return found if found is not None else PlanningSettings(company_id=company_id)
-
-
-def settings_version(settings: PlanningSettings) -> int:
-    return settings.version if settings.pk is not None else 0
+    return company_settings.settings_for(PlanningSettings, company_id)
 
 
 def check_settings(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -149,40 +142,10 @@ def update_planning_settings(
 ) -> PlanningSettings:
     """Change some of the company's planning settings (the rest keep their values)."""
     checked = check_settings(data)
-    with transaction.atomic():
-        company = _company(actor, company_id)
-        found = (
-            PlanningSettings.objects.select_for_update(of=("self",))
-            .filter(company_id=company.pk)
-            .first()
-        )
-        settings = found or PlanningSettings(company_id=company.pk)
-        require(actor, settings, "change" if found else "add")
-        current = settings_version(settings)
-        if expected_version is not None and expected_version != current:
-            raise StaleVersionError(
-                "These planning settings were changed by someone else; reload and try again.",
-                fields={"version": [f"The settings are at version {current} now."]},
-            )
-        changed = {k: v for k, v in checked.items() if getattr(settings, k) != v}
-        if not changed:
-            return settings
-        before = audit.snapshot(settings) if found else None
-        for name, value in changed.items():
-            setattr(settings, name, value)
-        settings.version = current + 1
-        try:
-            with transaction.atomic():
-                settings.save()
-        except IntegrityError as error:
-            raise StaleVersionError(
-                "These planning settings were saved by someone else; reload and try again.",
-                fields={"version": ["Saved by someone else meanwhile."]},
-            ) from error
-        settings.refresh_from_db()
-        _record(actor, "update" if found else "create", settings, before)
-        _publish(actor, settings, "updated" if found else "created", company.pk)
-        return settings
+    return company_settings.save_company_settings(
+        actor, PlanningSettings, company_id, checked,
+        expected_version=expected_version, what="planning settings",
+    )  # fmt: skip
 
 
 # -- transfer lanes -------------------------------------------------------------------------

@@ -24,13 +24,10 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from django.db import IntegrityError, transaction
-
-from crossdock.core import audit, events
+from crossdock.core.company_settings import save_company_settings, whole_number
+from crossdock.core.company_settings import settings_version as settings_version
 from crossdock.core.context import Actor
-from crossdock.core.errors import NotFoundError, StaleVersionError, refuse_if
-from crossdock.core.permissions import require
-from crossdock.masterdata.models import Company
+from crossdock.core.errors import refuse_if
 from crossdock.purchasing.models import PurchasingSettings
 from crossdock.purchasing.services.common import exact
 
@@ -40,23 +37,6 @@ FIELDS = (*PERCENT_FIELDS, *DAY_FIELDS)
 PERCENT_PLACES = 4
 MAX_PERCENT = Decimal(100)
 MAX_REMINDER_DAYS = 365
-
-
-def settings_version(settings: PurchasingSettings) -> int:
-    """The version a client edits: 0 while the company still runs on the defaults."""
-    return settings.version if settings.pk is not None else 0
-
-
-def _days(value: Any, name: str, problems: dict[str, list[str]]) -> int | None:
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
-    if isinstance(value, bool) or not isinstance(value, int):
-        problems[name] = [f"A whole number of days from 0 to {MAX_REMINDER_DAYS}."]
-        return None
-    if not 0 <= value <= MAX_REMINDER_DAYS:
-        problems[name] = [f"A whole number of days from 0 to {MAX_REMINDER_DAYS}."]
-        return None
-    return value
 
 
 def check_settings(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -76,7 +56,7 @@ def check_settings(data: Mapping[str, Any]) -> dict[str, Any]:
             checked[name] = number
     for name in DAY_FIELDS:
         if name in data:
-            days = _days(data[name], name, problems)
+            days = whole_number(data[name], name, 0, MAX_REMINDER_DAYS, problems, unit="days")
             if days is not None:
                 checked[name] = days
     refuse_if(problems)
@@ -96,54 +76,7 @@ def update_purchasing_settings(
     floats). ``expected_version`` is the version the caller edited (0 for the defaults).
     """
     checked = check_settings(data)
-    with transaction.atomic():
-        company = Company.objects.filter(pk=company_id)
-        if actor.user is not None:
-            company = company.in_scope_of(actor.user)
-        if not company.exists():
-            raise NotFoundError(f"No company with id {company_id}.")
-        found = (
-            PurchasingSettings.objects.select_for_update(of=("self",))
-            .filter(company_id=company_id)
-            .first()
-        )
-        settings = found or PurchasingSettings(company_id=company_id)
-        require(actor, settings, "change" if found else "add")
-        current = settings_version(settings)
-        if expected_version is not None and expected_version != current:
-            raise StaleVersionError(
-                "These purchasing settings were changed by someone else; reload and try again.",
-                fields={"version": [f"The settings are at version {current} now."]},
-            )
-        changed = {k: v for k, v in checked.items() if getattr(settings, k) != v}
-        if not changed:
-            return settings
-        before = audit.snapshot(settings) if found else None
-        for name, value in changed.items():
-            setattr(settings, name, value)
-        settings.version = current + 1
-        try:
-            with transaction.atomic():
-                settings.save()
-        except IntegrityError as error:  # another request created the row first
-            raise StaleVersionError(
-                "These purchasing settings were saved by someone else; reload and try again.",
-                fields={"version": ["Saved by someone else meanwhile."]},
-            ) from error
-        settings.refresh_from_db()  # the stored, scaled values for the audit trail
-        audit.record(
-            actor,
-            audit.Change(
-                "update" if found else "create", settings, before, audit.snapshot(settings)
-            ),
-        )
-        events.publish(
-            events.RecordChanged(
-                "purchasing.purchasingsettings",
-                str(settings.pk),
-                "updated" if found else "created",
-                actor.user_id,
-                company_id=company_id,
-            )
-        )
-        return settings
+    return save_company_settings(
+        actor, PurchasingSettings, company_id, checked,
+        expected_version=expected_version, what="purchasing settings",
+    )  # fmt: skip

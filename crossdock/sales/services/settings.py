@@ -24,13 +24,12 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from django.db import IntegrityError, transaction
-
-from crossdock.core import audit, events
+from crossdock.core import company_settings
+from crossdock.core.company_settings import settings_version as settings_version
+from crossdock.core.company_settings import whole_number
 from crossdock.core.context import Actor
-from crossdock.core.errors import NotFoundError, StaleVersionError, refuse_if
+from crossdock.core.errors import refuse_if
 from crossdock.core.inputs import exact
-from crossdock.core.permissions import require
 from crossdock.masterdata.models import Company
 from crossdock.sales.models import SalesSettings
 from crossdock.sales.models.settings import InvoicePolicy, SourcingPolicy
@@ -45,27 +44,11 @@ FIELDS = (*CHOICE_FIELDS, *DAY_FIELDS, *PERCENT_FIELDS)
 PERCENT_PLACES = 4
 MAX_PERCENT = Decimal(100)
 MAX_HOLD_DAYS = 365
-OBJECT_TYPE = "sales.salessettings"
 
 
 def settings_for(company_id: int) -> SalesSettings:
     """The company's saved settings, or the defaults (unsaved) until it saves them."""
-    found = SalesSettings.objects.filter(company_id=company_id).first()
-    return found if found is not None else SalesSettings(company_id=company_id)
-
-
-def settings_version(settings: SalesSettings) -> int:
-    """The version a client edits: 0 while the company still runs on the defaults."""
-    return settings.version if settings.pk is not None else 0
-
-
-def _days(value: Any, name: str, problems: dict[str, list[str]]) -> int | None:
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_HOLD_DAYS:
-        problems[name] = [f"A whole number of days from 0 to {MAX_HOLD_DAYS}."]
-        return None
-    return value
+    return company_settings.settings_for(SalesSettings, company_id)
 
 
 def percent(value: Any, name: str, problems: dict[str, list[str]]) -> Decimal | None:
@@ -93,7 +76,7 @@ def check_settings(data: Mapping[str, Any]) -> dict[str, Any]:
             problems[name] = [f"One of {', '.join(choices)}."]
     for name in DAY_FIELDS:
         if name in data:
-            days = _days(data[name], name, problems)
+            days = whole_number(data[name], name, 0, MAX_HOLD_DAYS, problems, unit="days")
             if days is not None:
                 checked[name] = days
     for name in PERCENT_FIELDS:
@@ -119,54 +102,7 @@ def update_sales_settings(
     """
     company_id = company.pk if isinstance(company, Company) else company
     checked = check_settings(changes)
-    with transaction.atomic():
-        companies = Company.objects.filter(pk=company_id)
-        if actor.user is not None:
-            companies = companies.in_scope_of(actor.user)
-        if not companies.exists():
-            raise NotFoundError(f"No company with id {company_id}.")
-        found = (
-            SalesSettings.objects.select_for_update(of=("self",))
-            .filter(company_id=company_id)
-            .first()
-        )
-        settings = found or SalesSettings(company_id=company_id)
-        require(actor, settings, "change" if found else "add")
-        current = settings_version(settings)
-        if expected_version is not None and expected_version != current:
-            raise StaleVersionError(
-                "These sales settings were changed by someone else; reload and try again.",
-                fields={"version": [f"The settings are at version {current} now."]},
-            )
-        changed = {k: v for k, v in checked.items() if getattr(settings, k) != v}
-        if not changed:
-            return settings
-        before = audit.snapshot(settings) if found else None
-        for name, value in changed.items():
-            setattr(settings, name, value)
-        settings.version = current + 1
-        try:
-            with transaction.atomic():
-                settings.save()
-        except IntegrityError as error:  # another request created the row first
-            raise StaleVersionError(
-                "These sales settings were saved by someone else; reload and try again.",
-                fields={"version": ["Saved by someone else meanwhile."]},
-            ) from error
-        settings.refresh_from_db()  # the stored, scaled values for the audit trail
-        audit.record(
-            actor,
-            audit.Change(
-                "update" if found else "create", settings, before, audit.snapshot(settings)
-            ),
-        )
-        events.publish(
-            events.RecordChanged(
-                OBJECT_TYPE,
-                str(settings.pk),
-                "updated" if found else "created",
-                actor.user_id,
-                company_id=company_id,
-            )
-        )
-        return settings
+    return company_settings.save_company_settings(
+        actor, SalesSettings, company_id, checked,
+        expected_version=expected_version, what="sales settings",
+    )  # fmt: skip
