@@ -63,6 +63,7 @@ from crossdock.masterdata.services import warehouse_location
 from crossdock.sales.models import MarginFloor, SalesOrder
 from crossdock.sales.services import fulfilment, orders, pricing
 from crossdock.sales.services.credit import exposure_of
+from crossdock.sales.services.margin_floors import MarginFloorDraft, create_margin_floor
 
 SYSTEM = Actor.system("demo")
 D = Decimal
@@ -305,13 +306,15 @@ def _has_room(customer: Partner, room: Decimal) -> bool:
 
 
 def _margin_floor(actor: Actor, company: Company, product: Product) -> None:
-    floor = MarginFloor.objects.create(
-        company=company,
-        category=product.category,
-        min_margin_percent=FLOOR_MARGIN,
-        max_discount_percent=FLOOR_DISCOUNT,
+    create_margin_floor(
+        actor,
+        MarginFloorDraft(
+            company_id=company.pk,
+            category_id=product.category_id,
+            min_margin_percent=FLOOR_MARGIN,
+            max_discount_percent=FLOOR_DISCOUNT,
+        ),
     )
-    audit.record(actor, audit.Change("create", floor, None, audit.snapshot(floor)))
 
 
 def _give_price_list(actor: Actor, price_list: PriceList, customers: Any) -> None:
