@@ -228,7 +228,9 @@ def history_csv(rows):
     return "\n".join(lines).encode()
 
 
-def test_a_level_shift_in_demand_is_found_and_steady_demand_is_quiet(warehouse_a):
+def test_a_level_shift_in_demand_is_found_and_steady_demand_is_quiet(
+    warehouse_a, django_assert_num_queries
+):
     today = timezone.localdate()
     shifting = factories.product(sku="ANOM-UP")
     steady = factories.product(sku="ANOM-STEADY")
@@ -241,7 +243,8 @@ def test_a_level_shift_in_demand_is_found_and_steady_demand_is_quiet(warehouse_a
         rows.append(("ANOM-STEADY", warehouse_a.code, day, 5 + offset % 3))
     result = import_demand_history(SYSTEM, warehouse_a.company_id, "history.csv", history_csv(rows))
     assert result.ok, result.errors
-    (item,) = wanted(sources.sudden_demand_shifts, warehouse_a.company)
+    with django_assert_num_queries(3):  # the weekly sums, then the SKUs and warehouse codes
+        (item,) = wanted(sources.sudden_demand_shifts, warehouse_a.company)
     assert item.key == f"demand:{shifting.pk}:{warehouse_a.pk}"
     assert item.document_url == reverse("planning:item", args=[shifting.pk, warehouse_a.pk])
     assert item.document_label == f"ANOM-UP @ {warehouse_a.code}"
@@ -250,3 +253,28 @@ def test_a_level_shift_in_demand_is_found_and_steady_demand_is_quiet(warehouse_a
     assert item.context["baseline_mean"] == pytest.approx(24.5, abs=0.6)  # 3.5 a day
     assert item.context["p_value"] < detection.SHIFT_ALPHA
     assert steady.sku not in item.title
+
+
+# -- set-based ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("function", "queries"),
+    [
+        (sources.unusual_purchase_prices, 1),
+        (sources.unusual_purchase_quantities, 1),
+        (sources.possible_duplicate_bills, 1),
+        (sources.unusual_stock_adjustments, 1),
+    ],
+)
+def test_a_source_reads_its_documents_in_a_fixed_number_of_queries(
+    buying, ordered, function, queries, django_assert_num_queries
+):
+    """However many orders and items, one query per source (plus nothing per row)."""
+    today = timezone.localdate()
+    for price in ("14.20", "15.10", "16.00"):
+        buying.order((ordered, "300", price), order_date=today - DAY)
+    with django_assert_num_queries(queries):
+        found = wanted(function, buying.company)
+    if function in (sources.unusual_purchase_prices, sources.unusual_purchase_quantities):
+        assert len(found) == 3
