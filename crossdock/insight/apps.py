@@ -9,3 +9,7 @@ class InsightConfig(AppConfig):
     def ready(self) -> None:
         # Importing the definitions fills the KPI registry.
         from crossdock.insight import definitions  # noqa: F401
+
+        # Importing the anomaly sources registers them with the exception queues; a module
+        # is imported once, so other modules importing it too register nothing twice.
+        from crossdock.insight.anomalies import sources  # noqa: F401
