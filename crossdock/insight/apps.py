@@ -9,3 +9,6 @@ class InsightConfig(AppConfig):
     def ready(self) -> None:
         # Importing the definitions fills the KPI registry.
         from crossdock.insight import definitions  # noqa: F401
+
+        # Importing the sources and actions fills the exception-queue registry.
+        from crossdock.insight.queues import actions, sources  # noqa: F401
