@@ -176,6 +176,17 @@ TASKS = {
     }
 }
 
+# Periodic tasks (crossdock/core/schedule.py): override an entry's cron expression, or switch
+# it off with an empty one, e.g. "planning.nightly-replenishment=0 3 * * *;insight.kpi-snapshot=".
+CROSSDOCK_SCHEDULE = {
+    name.strip(): cron.strip()
+    for name, _, cron in (
+        item.partition("=")
+        for item in os.environ.get("CROSSDOCK_SCHEDULE", "").split(";")
+        if item.strip()
+    )
+}
+
 NINJA_PAGINATION_PER_PAGE = 50
 
 LOGGING = {

@@ -169,3 +169,21 @@ class User(AbstractUser):
     @property
     def role_codes(self) -> set[str]:
         return set(self.groups.values_list("name", flat=True))
+
+
+class ScheduledRun(models.Model):
+    """One claimed slot of a periodic task (:mod:`crossdock.core.schedule`): enqueued once."""
+
+    name = models.CharField(max_length=80)
+    due_at = models.DateTimeField()
+    enqueued_at = models.DateTimeField()
+    task_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-due_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["name", "due_at"], name="scheduled_run_once_per_slot")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.due_at:%Y-%m-%d %H:%M}"

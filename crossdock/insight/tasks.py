@@ -5,6 +5,8 @@ import datetime
 from django.tasks import task
 from django.utils import timezone
 
+from crossdock.core.schedule import every
+
 
 @task()
 def take_kpi_snapshot(day: str | None = None) -> dict[str, object]:
@@ -18,6 +20,14 @@ def take_kpi_snapshot(day: str | None = None) -> dict[str, object]:
     )
     result = take_snapshot(when)
     return {"day": result.day.isoformat(), "rows": result.rows, "replaced": result.replaced}
+
+
+every(
+    "insight.kpi-snapshot",
+    cron="15 1 * * *",
+    task=take_kpi_snapshot,
+    description="Snapshot every KPI for yesterday",
+)
 
 
 @task()

@@ -1,11 +1,13 @@
 """Background tasks of planning (``crossdock worker`` runs them).
 
-``run_nightly_replenishment`` plans every active company (enqueue it nightly with
-``crossdock replenish``, as ``crossdock purchasing-exceptions`` is for the buyers' queue);
+``run_nightly_replenishment`` plans every active company (``crossdock scheduler``
+enqueues it every night; ``crossdock replenish`` enqueues it by hand);
 ``run_company_replenishment`` plans one company on demand (the API queues it).
 """
 
 from django.tasks import task
+
+from crossdock.core.schedule import every
 
 
 @task()
@@ -42,3 +44,11 @@ def run_nightly_replenishment(reuse_forecasts: bool = False) -> list[dict[str, o
         run = run_replenishment(company_id, reuse_forecasts=reuse_forecasts)
         results.append({"company": company_id, "run": run.pk, "state": run.state})
     return results
+
+
+every(
+    "planning.nightly-replenishment",
+    cron="30 2 * * *",
+    task=run_nightly_replenishment,
+    description="Plan every active company: forecasts, policies, suggestions, exceptions",
+)

@@ -2,6 +2,7 @@
 
 from django.tasks import task
 
+from crossdock.core.schedule import every
 from crossdock.purchasing.documents import email_order
 
 
@@ -26,3 +27,11 @@ def email_request_for_quotation(rfq_id: int) -> int:
     from crossdock.purchasing.documents import email_rfq
 
     return email_rfq(rfq_id)
+
+
+every(
+    "purchasing.exceptions",
+    cron="5 * * * *",
+    task=refresh_purchase_exceptions,
+    description="Open and close the buyers' exceptions (unconfirmed, late, short)",
+)

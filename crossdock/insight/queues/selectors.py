@@ -96,7 +96,9 @@ def queue_summaries(user: Any, rows: QuerySet[ExceptionItem] | None = None) -> l
     base = open_items(rows if rows is not None else visible_items(user))
     counts: dict[str, dict[int, int]] = {}
     oldest: dict[str, datetime.datetime] = {}
-    grouped = base.order_by().values("queue", "severity").annotate(n=Count("pk"), first=Min("since"))
+    grouped = (
+        base.order_by().values("queue", "severity").annotate(n=Count("pk"), first=Min("since"))
+    )
     for row in grouped:
         queue = row["queue"]
         counts.setdefault(queue, {1: 0, 2: 0, 3: 0})[row["severity"]] = row["n"]
