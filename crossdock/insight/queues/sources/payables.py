@@ -78,7 +78,8 @@ def invoice_mismatches(today: datetime.date, company_ids: frozenset[int]) -> Ite
 
 
 def _reference(value: str) -> str:
-    return re.sub(r"[^0-9A-Z]", "", value.upper()).lstrip("0")
+    """A bill number compared loosely: letters and digits only, no leading zeros in numbers."""
+    return re.sub(r"(?<!\d)0+(?=\d)", "", re.sub(r"[^0-9A-Z]", "", value.upper()))
 
 
 @source(
@@ -90,7 +91,7 @@ def _reference(value: str) -> str:
 )
 def duplicate_bills(today: datetime.date, company_ids: frozenset[int]) -> Iterable[Wanted]:
     """Two vendor bills of the same supplier, neither cancelled and not both paid, with the
-    same bill number (ignoring case, spaces, punctuation and leading zeros) or the same
+    same bill number (ignoring case, spaces, punctuation and leading zeros of numbers) or the same
     total within ``duplicate_bill_days`` days of each other. Closes when one is cancelled
     or both are paid (or a person dismisses it as no duplicate)."""
     from crossdock.accounting.models import Invoice
