@@ -244,6 +244,10 @@ def assign_item(actor: Actor, item_id: Any, user_id: int | None) -> ExceptionIte
         return item
 
 
+def _iso(value: datetime.datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
 def snooze_item(actor: Actor, item_id: Any, until: datetime.datetime | None) -> ExceptionItem:
     """Hide the item from the queue until ``until`` (``None``: show it again now)."""
     if until is not None and until <= timezone.now():
@@ -251,10 +255,10 @@ def snooze_item(actor: Actor, item_id: Any, until: datetime.datetime | None) -> 
         raise DomainError(f"until: {message}.", fields={"until": [message]})
     with transaction.atomic():
         item = _lock_visible(actor, item_id)
-        before = {"snoozed_until": item.snoozed_until}
+        before = {"snoozed_until": _iso(item.snoozed_until)}
         item.snoozed_until = until
         item.save(update_fields=["snoozed_until", "updated_at"])
-        _changed(actor, item, "snooze", before, {"snoozed_until": until})
+        _changed(actor, item, "snooze", before, {"snoozed_until": _iso(until)})
         return item
 
 

@@ -9,9 +9,9 @@ import pytest
 
 from crossdock.core.context import Actor
 from crossdock.core.roles import Role
+from crossdock.insight.queues.services import run_action
 from crossdock.inventory.models import Transfer
 from crossdock.inventory.services import validate_transfer
-from crossdock.insight.queues.services import run_action
 from crossdock.planning.services.run import run_replenishment
 from tests import factories
 from tests.insight.queues.conftest import assert_closed_by_refresh, refresh, the_open_item
