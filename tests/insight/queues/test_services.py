@@ -141,3 +141,15 @@ def test_a_role_without_the_queue_does_not_see_it(blocked, company_a):
     assert selectors.visible_items(agent).filter(pk=item.pk).exists()  # reads transfers too
     assert not selectors.visible_items(credit).filter(pk=item.pk).exists()
     assert "blocked_shipment" not in selectors.visible_kinds(credit)
+
+
+def test_the_command_refreshes_now_and_refuses_unknown_kinds(blocked):
+    import io
+
+    from django.core.management import CommandError, call_command
+
+    out = io.StringIO()
+    call_command("refresh-queues", "--now", "--kind", "blocked_shipment", stdout=out)
+    assert "blocked_shipment: 0 opened, 1 still open, 0 closed" in out.getvalue()
+    with pytest.raises(CommandError):
+        call_command("refresh-queues", "--now", "--kind", "nothing", stdout=io.StringIO())
