@@ -38,3 +38,10 @@ class ApprovalStepEscalated(DomainEvent):
     request_id: int
     step_id: int
     escalated_to: int | None
+
+
+@dataclass(frozen=True)
+class ApprovalReminderSent(DomainEvent):
+    name = "approvals.reminded"
+    request_id: int
+    approver_ids: tuple[int, ...]

@@ -36,6 +36,7 @@ from crossdock.approvals.conditions import evaluate
 from crossdock.approvals.events import (
     ApprovalGranted,
     ApprovalRejected,
+    ApprovalReminderSent,
     ApprovalRequested,
     ApprovalStepEscalated,
 )
@@ -440,6 +441,35 @@ def escalate_overdue(now: datetime.datetime | None = None) -> int:
                 )
                 moved += 1
     return moved
+
+
+def remind_approvers(actor: Actor, request_id: int) -> list[int]:
+    """Remind each approver whose decision on a pending request is awaited (inbox and
+    e-mail); return their ids. Refused for a request that is not pending."""
+    with transaction.atomic():
+        request = ApprovalRequest.objects.select_for_update().filter(pk=request_id).first()
+        if request is None:
+            raise NotFoundError(f"No approval request with id {request_id}.")
+        if request.status != ApprovalRequest.Status.PENDING:
+            raise ConflictError(
+                f"{request.document_label} is {request.get_status_display().lower()}; "
+                "nobody needs reminding."
+            )
+        steps = list(
+            request.steps.filter(status=ApprovalStep.Status.PENDING)
+            .select_related("approver")
+            .order_by("level", "order", "pk")
+        )
+        for step in steps:
+            _notify(step.approver, request, f"Reminder: {request.document_label} waits for you")
+        reminded = [step.approver_id for step in steps]
+        audit.record(
+            actor, audit.Change("approvals.remind", request, None, {"approvers": reminded})
+        )
+        events.publish(
+            ApprovalReminderSent(request.pk, tuple(reminded), company_id=request.company_id)
+        )
+        return reminded
 
 
 def set_delegation(

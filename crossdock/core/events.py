@@ -23,7 +23,7 @@ import dataclasses
 import functools
 import json
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -106,3 +106,34 @@ def publish(event: DomainEvent) -> None:
         handler(event)
     for handler in _matching(_after_commit_handlers, event):
         transaction.on_commit(functools.partial(handler, event))
+
+
+def publish_many(batch: Sequence[DomainEvent]) -> None:
+    """Store and dispatch many events at once (one outbox insert); as :func:`publish`.
+
+    For services that change many rows set-based (a queue refresh opening thousands of
+    items): the outbox gets one row per event in a single bulk insert, then each event
+    goes to its handlers in order.
+    """
+    if not batch:
+        return
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("events.publish_many() must be called inside a transaction")
+    request_id = current_request_id()
+    OutboxEvent.objects.bulk_create(
+        [
+            OutboxEvent(
+                name=event.name,
+                company_id=event.company_id,
+                payload=event.payload(),
+                request_id=request_id,
+            )
+            for event in batch
+        ],
+        batch_size=1000,
+    )
+    for event in batch:
+        for handler in _matching(_handlers, event):
+            handler(event)
+        for handler in _matching(_after_commit_handlers, event):
+            transaction.on_commit(functools.partial(handler, event))

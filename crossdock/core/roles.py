@@ -393,6 +393,15 @@ _KPIS = ("insight.kpisnapshot",)
 for _role in ROLE_PERMISSIONS:
     ROLE_PERMISSIONS[_role] |= _grant(list(_KPIS), (V,))
 
+# Exception queues: every role may read the items it sees and, but auditors, work them
+# (assign, snooze, dismiss);
+# which it sees follows from its roles (a kind's owner role, or the right to read the kind's
+# documents — crossdock.insight.queues.selectors), and running an item's action needs the
+# action's own permission.
+_QUEUE_ITEMS = ("insight.exceptionitem",)
+for _role in ROLE_PERMISSIONS:
+    ROLE_PERMISSIONS[_role] |= _grant(list(_QUEUE_ITEMS), (V,) if _role == Role.AUDITOR else (V, C))
+
 
 def role_allows(role: Role, model_label: str, action: str) -> bool:
     return f"{model_label}:{action}" in ROLE_PERMISSIONS[role]

@@ -28,3 +28,20 @@ every(
     task=take_kpi_snapshot,
     description="Snapshot every KPI for yesterday",
 )
+
+
+@task()
+def refresh_exception_queues(kinds: list[str] | None = None) -> dict[str, int]:
+    """Open, refresh and close the exception-queue items of every kind (or those named)."""
+    from crossdock.insight.queues.services import refresh_queues
+
+    result = refresh_queues(kinds=kinds)
+    return {"opened": result.opened, "refreshed": result.refreshed, "closed": result.closed}
+
+
+every(
+    "insight.exception-queues",
+    cron="*/15 * * * *",
+    task=refresh_exception_queues,
+    description="Open, refresh and close the exception-queue items",
+)

@@ -54,6 +54,7 @@ def navigation_for(user: Any) -> list[NavGroup]:
         )
         if entries:
             groups.append(NavGroup(label, entries))
+    groups.extend(_queues_group(user))
     groups.extend(_sales_group(user))
     groups.extend(_approvals_group(user))
     groups.extend(_purchasing_group(user))
@@ -66,6 +67,14 @@ def navigation_for(user: Any) -> list[NavGroup]:
             NavGroup("Governance", (NavEntry("audit", "Audit trail", reverse("web:audit_list")),))
         )
     return groups
+
+
+def _queues_group(user: Any) -> list[NavGroup]:
+    """The exception queues: everything that needs the user's attention."""
+    if not user.is_authenticated or not user.has_perm("insight.view_exceptionitem"):
+        return []
+    entry = NavEntry("exception-queues", "Exception queues", reverse("insight_queues:list"))
+    return [NavGroup("Exceptions", (entry,))]
 
 
 # key, label, URL name, permissions (all needed): the screens of crossdock.sales

@@ -211,8 +211,8 @@ def test_the_matrix_covers_every_endpoint(db):
         # tests/purchasing/test_api_permissions.py, tests/quality/test_api_permissions.py,
         # tests/accounting/test_dunning_api.py, tests/sales/test_api_permissions.py and
         # tests/sales/test_returns_api.py, tests/sales/test_settings_api_permissions.py,
-        # tests/planning/test_setup.py, tests/planning/test_api.py and tests/insight/test_api.py
-        # have those endpoints' own matrices.
+        # tests/planning/test_setup.py, tests/planning/test_api.py, tests/insight/test_api.py and
+        # tests/insight/queues/test_api.py have those endpoints' own matrices.
         if not {
             "Approvals",
             "Inventory",
@@ -232,6 +232,7 @@ def test_the_matrix_covers_every_endpoint(db):
             "Sales settings",
             "Planning setup",
             "KPIs",
+            "Exception queues",
             "Replenishment",
         }
         & set(op.get("tags", []))

@@ -1,3 +1,4 @@
+from crossdock.insight.models.queues import ExceptionItem
 from crossdock.insight.models.snapshots import KpiSnapshot
 
-__all__ = ["KpiSnapshot"]
+__all__ = ["ExceptionItem", "KpiSnapshot"]

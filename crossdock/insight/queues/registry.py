@@ -70,6 +70,7 @@ class Source:
     owner_role: str
     function: SourceFunction
     description: str
+    reads: str = ""  # a permission ("sales.view_salesorder") whose holders see the kind too
 
 
 @dataclass(frozen=True)
@@ -87,11 +88,13 @@ ACTIONS: dict[str, Action] = {}
 
 
 def source(
-    kind: str, *, queue: str, label: str, owner_role: str
+    kind: str, *, queue: str, label: str, owner_role: str, reads: str = ""
 ) -> Callable[[SourceFunction], SourceFunction]:
     """Register ``function(today, company_ids)`` as the source of ``kind`` items in ``queue``.
 
-    The function's docstring says what raises an item and what closes it.
+    The function's docstring says what raises an item and what closes it. Whoever holds
+    ``owner_role`` sees the kind's items; so does whoever holds the permission ``reads``
+    (the right to read the documents the items are about), when given.
     """
 
     def register(function: SourceFunction) -> SourceFunction:
@@ -104,6 +107,7 @@ def source(
             owner_role=owner_role,
             function=function,
             description=(function.__doc__ or "").strip(),
+            reads=reads,
         )
         return function
 

@@ -1,0 +1,13 @@
+"""Exception-queue screens under ``/insight/queues/``."""
+
+from django.urls import path
+
+from crossdock.insight import queue_views as views
+
+app_name = "insight_queues"
+urlpatterns = [
+    path("", views.queue_list, name="list"),
+    path("items/<int:pk>/run/", views.run_item_action, name="run"),
+    path("items/<int:pk>/dismiss/", views.dismiss_item, name="dismiss"),
+    path("<slug:queue>/", views.queue_items, name="items"),
+]

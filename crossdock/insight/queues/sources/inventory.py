@@ -1,0 +1,155 @@
+"""The warehouse feeds its queue: shipments blocked for want of stock, count variances."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import Abs
+
+from crossdock.insight.queues.registry import MEDIUM, Wanted, source
+from crossdock.insight.queues.sources.common import link, severity_of, start_of, text
+from crossdock.insight.queues.thresholds import threshold
+
+QUEUE = "warehouse"
+SHIPPING_KINDS = ("delivery", "transit_out")
+WAITING = ("confirmed", "partial")
+
+
+@source(
+    "blocked_shipment",
+    queue=QUEUE,
+    label="Blocked shipments",
+    owner_role="warehouse-manager",
+    reads="inventory.view_transfer",
+)
+def blocked_shipments(today: datetime.date, company_ids: frozenset[int]) -> Iterable[Wanted]:
+    """A delivery or inter-warehouse dispatch due ``blocked_shipment_days`` days ago or
+    earlier that still waits for stock (not fully reserved), so it cannot be picked and
+    shipped. Closes when its stock is reserved, it ships or it is cancelled."""
+    from crossdock.inventory.models import StockMove, Transfer
+
+    cutoff = start_of(today - datetime.timedelta(days=threshold("blocked_shipment_days") - 1))
+    rows = list(
+        Transfer.objects.filter(
+            company_id__in=company_ids,
+            kind__in=SHIPPING_KINDS,
+            state__in=WAITING,
+            scheduled_at__lt=cutoff,
+        )
+        .order_by("pk")
+        .values(
+            "pk",
+            "company_id",
+            "warehouse_id",
+            "warehouse__name",
+            "reference",
+            "kind",
+            "state",
+            "origin",
+            "partner__name",
+            "scheduled_at",
+            "promised_on",
+        )
+    )
+    waiting: dict[int, list[str]] = defaultdict(list)
+    for transfer, sku in (
+        StockMove.objects.filter(transfer_id__in=[r["pk"] for r in rows], state__in=WAITING)
+        .order_by("transfer_id", "product__sku")
+        .values_list("transfer_id", "product__sku")
+    ):
+        waiting[transfer].append(sku)
+    transfer_url = link("inventory:transfer_detail")
+    for row in rows:
+        due = row["promised_on"] or row["scheduled_at"].date()
+        late = max((today - due).days, 0)
+        skus = waiting.get(row["pk"], [])
+        who = row["partner__name"] or row["origin"] or row["warehouse__name"]
+        yield Wanted(
+            key=f"transfer:{row['pk']}",
+            company_id=row["company_id"],
+            warehouse_id=row["warehouse_id"],
+            severity=max(severity_of(late), MEDIUM),
+            since=row["scheduled_at"],
+            title=(
+                f"{row['reference']} for {who} cannot ship: {len(skus)} line(s) wait for "
+                f"stock ({', '.join(skus[:3])}{'…' if len(skus) > 3 else ''})."
+            )[:300],
+            document_label=row["reference"],
+            document_url=transfer_url(row["pk"]),
+            context={
+                "kind": row["kind"],
+                "state": row["state"],
+                "origin": row["origin"],
+                "partner": row["partner__name"],
+                "warehouse": row["warehouse__name"],
+                "due": due.isoformat(),
+                "days_late": late,
+                "waiting_products": skus[:20],
+            },
+        )
+
+
+@source(
+    "cycle_count_variance",
+    queue=QUEUE,
+    label="Cycle-count variances",
+    owner_role="warehouse-manager",
+    reads="inventory.view_countsheet",
+)
+def count_variances(today: datetime.date, company_ids: frozenset[int]) -> Iterable[Wanted]:
+    """A submitted cycle count whose differences wait for their stock adjustment to be
+    approved. Closes when the adjustment is done (the sheet is done) or it is cancelled."""
+    from crossdock.inventory.models import CountSheet
+
+    rows = (
+        CountSheet.objects.filter(company_id__in=company_ids, state="submitted")
+        .order_by("pk")
+        .annotate(
+            differing=Count(
+                "lines", filter=~Q(lines__difference=0) & Q(lines__difference__isnull=False)
+            ),
+            net=Sum("lines__difference"),
+            gross=Sum(Abs("lines__difference")),
+        )
+        .values(
+            "pk",
+            "company_id",
+            "warehouse_id",
+            "warehouse__name",
+            "reference",
+            "submitted_at",
+            "adjustment_id",
+            "created_by_id",
+            "differing",
+            "net",
+            "gross",
+        )
+    )
+    sheet_url = link("inventory:count_detail")
+    for row in rows:
+        since = row["submitted_at"]
+        days = (today - since.date()).days if since else 0
+        yield Wanted(
+            key=f"count:{row['pk']}",
+            company_id=row["company_id"],
+            warehouse_id=row["warehouse_id"],
+            severity=severity_of(days),
+            since=since,
+            title=(
+                f"Count {row['reference']} at {row['warehouse__name']}: {row['differing']} "
+                f"line(s) differ (net {text(row['net'])}); the adjustment waits for approval."
+            )[:300],
+            document_label=row["reference"],
+            document_url=sheet_url(row["pk"]),
+            context={
+                "warehouse": row["warehouse__name"],
+                "lines_differing": row["differing"],
+                "net_difference": text(row["net"]),
+                "gross_difference": text(row["gross"]),
+                "adjustment": row["adjustment_id"],
+                "days_waiting": days,
+            },
+        )

@@ -1,0 +1,256 @@
+"""Purchasing feeds the buyers' queue: overdue receipts, unconfirmed orders, supplier delays.
+
+Overdue receipts and unconfirmed orders are the open purchasing exceptions
+(:mod:`crossdock.purchasing.services.exceptions` decides them; the queue refresh runs
+its refresh first), so an item closes when the purchasing exception does. Supplier
+delays are read from the order lines themselves.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import F
+
+from crossdock.insight.queues.registry import Wanted, source
+from crossdock.insight.queues.sources.common import (
+    free_stock,
+    lane_days,
+    link,
+    severity_of,
+    start_of,
+    text,
+    transfer_offer,
+)
+from crossdock.insight.queues.thresholds import threshold
+
+QUEUE = "purchasing"
+READS = "purchasing.view_purchaseorder"
+OPEN_ORDER_STATES = ("approved", "sent", "confirmed", "partial")
+
+
+def _exceptions(kinds: list[str], company_ids: frozenset[int]) -> list[Any]:
+    from crossdock.purchasing.models import PurchaseException
+
+    return list(
+        PurchaseException.objects.filter(
+            closed_at__isnull=True, kind__in=kinds, company_id__in=company_ids
+        )
+        .order_by("pk")
+        .values(
+            "pk",
+            "kind",
+            "company_id",
+            "order_id",
+            "order__reference",
+            "order__supplier__code",
+            "order__supplier__name",
+            "order__supplier__email",
+            "order__warehouse_id",
+            "order__warehouse__name",
+            "order__buyer_id",
+            "order__sent_at",
+            "order__approved_at",
+            "line_id",
+            "line__product_id",
+            "line__product__sku",
+            "line__quantity",
+            "line__received_quantity",
+            "line__expected_date",
+            "line__confirmed_date",
+            "days",
+            "severity",
+            "missing_quantity",
+            "message",
+        )
+    )
+
+
+@source(
+    "overdue_receipt",
+    queue=QUEUE,
+    label="Overdue receipts",
+    owner_role="buyer",
+    reads=READS,
+)
+def overdue_receipts(today: datetime.date, company_ids: frozenset[int]) -> Iterable[Wanted]:
+    """An order line due before today with all or part of it not received (a late or short
+    purchasing exception). Closes when the goods arrive or the order is cancelled or closed.
+    Suggests a transfer from the company's warehouse with the most free stock."""
+    rows = _exceptions(["late", "short"], company_ids)
+    stock = free_stock((r["company_id"], r["line__product_id"]) for r in rows)
+    lanes = lane_days()
+    order_url = link("purchasing:order_detail")
+    for row in rows:
+        missing = row["missing_quantity"]
+        due = row["line__confirmed_date"] or row["line__expected_date"]
+        offer = transfer_offer(
+            stock,
+            lanes,
+            today,
+            company_id=row["company_id"],
+            product_id=row["line__product_id"],
+            destination_id=row["order__warehouse_id"],
+            missing=missing,
+        )
+        sku = row["line__product__sku"]
+        yield Wanted(
+            key=f"po-line:{row['line_id']}",
+            company_id=row["company_id"],
+            warehouse_id=row["order__warehouse_id"],
+            owner_id=row["order__buyer_id"],
+            severity=row["severity"],
+            since=start_of(due),
+            title=row["message"],
+            document_label=row["order__reference"],
+            document_url=order_url(row["order_id"]),
+            context={
+                "supplier": f"{row['order__supplier__code']} {row['order__supplier__name']}",
+                "product": sku,
+                "ordered": text(row["line__quantity"]),
+                "received": text(row["line__received_quantity"]),
+                "missing": text(missing),
+                "due": due.isoformat(),
+                "days_late": row["days"],
+                "short": row["kind"] == "short",
+                "warehouse": row["order__warehouse__name"],
+            },
+            action="transfer_stock" if offer else "",
+            action_label=offer.label(sku, row["order__warehouse__name"]) if offer else "",
+            action_params=offer.params() if offer else {},
+        )
+
+
+@source(
+    "unconfirmed_po",
+    queue=QUEUE,
+    label="Unconfirmed purchase orders",
+    owner_role="buyer",
+    reads=READS,
+)
+def unconfirmed_orders(today: datetime.date, company_ids: frozenset[int]) -> Iterable[Wanted]:
+    """An order sent (or approved) longer ago than the company's confirmation reminder days
+    that the supplier has not confirmed. Closes when it is confirmed or cancelled; suggests
+    re-sending it to the supplier."""
+    order_url = link("purchasing:order_detail")
+    for row in _exceptions(["unconfirmed"], company_ids):
+        sent = row["order__sent_at"] or row["order__approved_at"]
+        supplier = row["order__supplier__name"]
+        email = row["order__supplier__email"]
+        yield Wanted(
+            key=f"po:{row['order_id']}",
+            company_id=row["company_id"],
+            warehouse_id=row["order__warehouse_id"],
+            owner_id=row["order__buyer_id"],
+            severity=row["severity"],
+            since=sent,
+            title=row["message"],
+            document_label=row["order__reference"],
+            document_url=order_url(row["order_id"]),
+            context={
+                "supplier": f"{row['order__supplier__code']} {supplier}",
+                "supplier_email": email,
+                "days_unconfirmed": row["days"],
+                "sent_at": sent.isoformat() if sent else None,
+            },
+            action="resend_order" if email else "",
+            action_label=f"Re-send {row['order__reference']} to {supplier} ({email})"
+            if email
+            else "",
+            action_params={"purchase_exception": row["pk"]} if email else {},
+        )
+
+
+@source(
+    "supplier_delay",
+    queue=QUEUE,
+    label="Supplier delays",
+    owner_role="buyer",
+    reads=READS,
+)
+def supplier_delays(today: datetime.date, company_ids: frozenset[int]) -> Iterable[Wanted]:
+    """An open order line the supplier confirmed for later than requested (by at least
+    ``supplier_delay_days``) that is not due yet — once due it is an overdue receipt.
+    Closes when it is received, re-dated or cancelled. Suggests a transfer that arrives
+    before the confirmed date when another warehouse has the stock."""
+    from crossdock.purchasing.models import PurchaseOrderLine
+
+    minimum = threshold("supplier_delay_days")
+    rows: list[Any] = list(
+        PurchaseOrderLine.objects.filter(
+            order__company_id__in=company_ids,
+            order__state__in=OPEN_ORDER_STATES,
+            received_quantity__lt=F("quantity"),
+            confirmed_date__gte=today,
+            confirmed_date__gt=F("expected_date"),
+        )
+        .order_by("pk")
+        .values(
+            "pk",
+            "order_id",
+            "order__company_id",
+            "order__reference",
+            "order__supplier__code",
+            "order__supplier__name",
+            "order__warehouse_id",
+            "order__warehouse__name",
+            "order__buyer_id",
+            "order__confirmed_at",
+            "product_id",
+            "product__sku",
+            "quantity",
+            "confirmed_quantity",
+            "received_quantity",
+            "expected_date",
+            "confirmed_date",
+        )
+    )
+    rows = [r for r in rows if (r["confirmed_date"] - r["expected_date"]).days >= minimum]
+    stock = free_stock((r["order__company_id"], r["product_id"]) for r in rows)
+    lanes = lane_days()
+    order_url = link("purchasing:order_detail")
+    for row in rows:
+        delay = (row["confirmed_date"] - row["expected_date"]).days
+        promised = row["confirmed_quantity"]
+        missing = (promised if promised is not None else row["quantity"]) - row["received_quantity"]
+        offer = transfer_offer(
+            stock,
+            lanes,
+            today,
+            company_id=row["order__company_id"],
+            product_id=row["product_id"],
+            destination_id=row["order__warehouse_id"],
+            missing=missing,
+        )
+        if offer is not None and offer.arrives_on >= row["confirmed_date"]:
+            offer = None  # the supplier is as quick
+        sku = row["product__sku"]
+        yield Wanted(
+            key=f"po-line:{row['pk']}",
+            company_id=row["order__company_id"],
+            warehouse_id=row["order__warehouse_id"],
+            owner_id=row["order__buyer_id"],
+            severity=severity_of(delay),
+            since=row["order__confirmed_at"] or start_of(row["expected_date"]),
+            title=(
+                f"{row['order__reference']}: {row['order__supplier__name']} confirmed "
+                f"{text(missing)} of {sku} for {row['confirmed_date']}, {delay} days after "
+                f"the requested {row['expected_date']}."
+            ),
+            document_label=row["order__reference"],
+            document_url=order_url(row["order_id"]),
+            context={
+                "supplier": f"{row['order__supplier__code']} {row['order__supplier__name']}",
+                "product": sku,
+                "missing": text(missing),
+                "requested": row["expected_date"].isoformat(),
+                "confirmed": row["confirmed_date"].isoformat(),
+                "delay_days": delay,
+                "warehouse": row["order__warehouse__name"],
+            },
+            action="transfer_stock" if offer else "",
+            action_label=offer.label(sku, row["order__warehouse__name"]) if offer else "",
+            action_params=offer.params() if offer else {},
+        )
