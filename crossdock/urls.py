@@ -5,6 +5,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("crossdock.api.urls")),
     path("approvals/", include("crossdock.approvals.urls")),
+    path("insight/", include("crossdock.insight.urls")),
     path("inventory/", include("crossdock.inventory.urls")),
     path("accounting/", include("crossdock.accounting.urls")),
     path("prices/", include("crossdock.masterdata.price_urls")),
