@@ -23,7 +23,7 @@ from crossdock.insight import selectors
 from crossdock.insight.charts import TrendChart
 from crossdock.insight.dashboards.filters import DashboardFilters
 from crossdock.insight.dashboards.tables import TABLES, Table
-from crossdock.insight.dashboards.tiles import Slice, Tile, sliced, tile, trend
+from crossdock.insight.dashboards.tiles import Coverage, Slice, Tile, sliced, tile, trend
 from crossdock.insight.registry import KPIS
 
 
@@ -129,7 +129,8 @@ def build(user: Any, spec: DashboardSpec, filters: DashboardFilters) -> Dashboar
         )
     currency = filters.company.base_currency.code
     board = Dashboard(spec, filters, currency)
-    board.tiles = [tile(user, KPIS[code], filters, currency) for code in codes]
+    coverage = Coverage.of(user, filters)
+    board.tiles = [tile(user, KPIS[code], filters, currency, coverage) for code in codes]
     board.trends = [
         trend(user, KPIS[code], filters, currency)
         for code in spec.trends

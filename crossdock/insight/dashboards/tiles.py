@@ -1,27 +1,32 @@
 """KPI panels of a dashboard: tiles, trend charts and a KPI sliced by one dimension.
 
-A tile's value is the KPI computed now over the period with the registry's set-based
-queries (company and filters applied); the arrow compares it with the period of the
-same length just before (for figures of the present — stock age, stockouts — with the
-snapshot of the day before the period, when there is one). The sparkline and the trend
-charts read the daily :class:`~crossdock.insight.models.KpiSnapshot` rows: the company
-total, or the slice of the one filter in force.
+A tile's value is the KPI over the period for the company and the filters. For flows
+recorded day by day it adds up the numerators and denominators of the nightly snapshots
+over the days they cover and computes only the remaining days (usually today) live with
+the registry's set-based queries; figures of the present and trailing windows, or
+several filters at once, are computed live. The arrow compares the value with the
+period of the same length just before (for figures of the present — stock age,
+stockouts — with the snapshot of the day before the period, when there is one). The
+sparkline and the trend charts read the daily
+:class:`~crossdock.insight.models.KpiSnapshot` rows: the company total, or the slice of
+the one filter in force.
 """
 
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.db.models import Count, Sum
 from django.urls import reverse
 
 from crossdock.insight import selectors
 from crossdock.insight.charts import BarChart, TrendChart, bar_chart, sparkline, trend_chart
 from crossdock.insight.dashboards.filters import DashboardFilters
 from crossdock.insight.models import KpiSnapshot
-from crossdock.insight.registry import Direction, Figure, Kpi, Unit
+from crossdock.insight.registry import Direction, Figure, Kpi, Part, Unit
 
 TREND_DAILY_UP_TO = 62
 SLICES = ("warehouse", "supplier", "customer_tier", "family")
@@ -99,9 +104,62 @@ class Tile:
     figure: Figure | None = None
 
 
-def _previous(user: Any, kpi: Kpi, filters: DashboardFilters) -> Decimal | None:
+def covered_until(user: Any, filters: DashboardFilters) -> datetime.date | None:
+    """The last day of the unbroken run of snapshotted days from the period's first day.
+
+    A day is snapshotted for the company when the nightly run wrote any row for it (a
+    company holding stock always gets its stock ratios, even on a day without sales); today
+    never counts (its documents are still coming in), so it is always computed live.
+    """
+    days = set(
+        KpiSnapshot.objects.restrict(user, "view")
+        .filter(company=filters.company, day__gte=filters.start, day__lte=filters.end)
+        .order_by()
+        .values_list("day", flat=True)
+        .distinct()
+    )
+    last, day = None, filters.start
+    while day <= filters.end and day < filters.today and day in days:
+        last, day = day, day + datetime.timedelta(days=1)
+    return last
+
+
+def additive(kpi: Kpi) -> bool:
+    """Daily figures whose parts add up to the period's (flows recorded day by day)."""
+    return not kpi.point_in_time and kpi.snapshot_days == 1
+
+
+def figure_of(
+    user: Any, kpi: Kpi, filters: DashboardFilters, covered: datetime.date | None
+) -> Figure | None:
+    """The company's figure for the period: Σ the daily snapshots' parts up to ``covered``
+    and the KPI computed live over the days after it (all live when snapshots cannot
+    stand in: figures of the present, trailing windows, several filters at once)."""
+    chosen = snapshot_slice(kpi, filters)
+    if covered is None or chosen is None or not additive(kpi):
+        return _total(kpi.figures(filters.scope(kpi)))
+    stored = (
+        KpiSnapshot.objects.restrict(user, "view")
+        .filter(kpi=kpi.code, company=filters.company, day__gte=filters.start, day__lte=covered)
+        .filter(dimension=chosen[0], dimension_value=chosen[1])
+        .aggregate(n=Sum("numerator"), d=Sum("denominator"), rows=Count("pk"))
+    )
+    part = Part(stored["n"] or Decimal(0), stored["d"] or Decimal(0))
+    found = bool(stored["rows"])
+    if covered < filters.end:
+        rest = replace(filters, start=covered + datetime.timedelta(days=1))
+        live = kpi.compute(rest.scope(kpi)).get((filters.company.pk, None))
+        if live is not None:
+            part.add(live.numerator, live.denominator)
+            found = True
+    return kpi.figure(filters.company.pk, None, part) if found else None
+
+
+def _previous(
+    user: Any, kpi: Kpi, filters: DashboardFilters, covered: datetime.date | None
+) -> Decimal | None:
     if not kpi.point_in_time:
-        return getattr(_total(kpi.figures(filters.previous().scope(kpi))), "value", None)
+        return getattr(figure_of(user, kpi, filters.previous(), covered), "value", None)
     chosen = snapshot_slice(kpi, filters)
     if chosen is None:
         return None
@@ -116,6 +174,18 @@ def _previous(user: Any, kpi: Kpi, filters: DashboardFilters) -> Decimal | None:
     return row
 
 
+@dataclass(frozen=True)
+class Coverage:
+    """How far the snapshots cover the period and the previous one (see :func:`covered_until`)."""
+
+    current: datetime.date | None
+    previous: datetime.date | None
+
+    @classmethod
+    def of(cls, user: Any, filters: DashboardFilters) -> Coverage:
+        return cls(covered_until(user, filters), covered_until(user, filters.previous()))
+
+
 def _arrow(kpi: Kpi, now: Decimal | None, before: Decimal | None) -> tuple[str, str]:
     if now is None or before is None:
         return "", ""
@@ -126,10 +196,10 @@ def _arrow(kpi: Kpi, now: Decimal | None, before: Decimal | None) -> tuple[str, 
     return ("↑" if up else "↓"), ("good" if good else "bad")
 
 
-def tile(user: Any, kpi: Kpi, filters: DashboardFilters, currency: str) -> Tile:
-    figure = _total(kpi.figures(filters.scope(kpi)))
+def tile(user: Any, kpi: Kpi, filters: DashboardFilters, currency: str, coverage: Coverage) -> Tile:
+    figure = figure_of(user, kpi, filters, coverage.current)
     value = figure.value if figure else None
-    previous = _previous(user, kpi, filters)
+    previous = _previous(user, kpi, filters, coverage.previous)
     arrow, tone = _arrow(kpi, value, previous)
     days = snapshots(user, kpi, filters)
     series = [days[d].value if d in days else None for d in _days(filters)]
