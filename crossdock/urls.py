@@ -6,6 +6,7 @@ urlpatterns = [
     path("api/v1/", include("crossdock.api.urls")),
     path("approvals/", include("crossdock.approvals.urls")),
     path("insight/queues/", include("crossdock.insight.queue_urls")),
+    path("insight/", include("crossdock.insight.urls")),
     path("inventory/", include("crossdock.inventory.urls")),
     path("accounting/", include("crossdock.accounting.urls")),
     path("prices/", include("crossdock.masterdata.price_urls")),

@@ -55,6 +55,7 @@ def navigation_for(user: Any) -> list[NavGroup]:
         if entries:
             groups.append(NavGroup(label, entries))
     groups.extend(_queues_group(user))
+    groups.extend(_insight_group(user))
     groups.extend(_sales_group(user))
     groups.extend(_approvals_group(user))
     groups.extend(_purchasing_group(user))
@@ -75,6 +76,19 @@ def _queues_group(user: Any) -> list[NavGroup]:
         return []
     entry = NavEntry("exception-queues", "Exception queues", reverse("insight_queues:list"))
     return [NavGroup("Exceptions", (entry,))]
+
+
+def _insight_group(user: Any) -> list[NavGroup]:
+    """Insight: the dashboards whose KPIs the user's roles may read."""
+    from crossdock.insight.dashboards import dashboards_for
+
+    if not user.is_authenticated:
+        return []
+    entries = tuple(
+        NavEntry(f"insight-{spec.code}", spec.title, reverse(f"insight:{spec.code}"))
+        for spec in dashboards_for(user)
+    )
+    return [NavGroup("Insight", entries)] if entries else []
 
 
 # key, label, URL name, permissions (all needed): the screens of crossdock.sales
