@@ -98,15 +98,22 @@ def xyz_classes(cv: FloatArray) -> StrArray:
     return np.where(safe < X_LIMIT, "X", np.where(safe < Y_LIMIT, "Y", "Z")).astype("<U1")
 
 
-def patterns(adi: FloatArray, cv2: FloatArray) -> StrArray:
-    """Syntetos–Boylan quadrants ("" where there is no demand)."""
+def quadrants(adi: FloatArray, cv2: FloatArray) -> StrArray:
+    """The Syntetos–Boylan quadrant of each series: frequent when ADI < 1.32, steady when
+    CV² < 0.49 (an undefined CV² counts as steady). The one place the rule is coded: the
+    forecasting patterns use it too."""
     frequent = adi < ADI_LIMIT
     steady = np.nan_to_num(cv2, nan=0.0) < CV2_LIMIT
-    result = np.where(
+    return np.where(
         frequent,
         np.where(steady, "smooth", "erratic"),
         np.where(steady, "intermittent", "lumpy"),
     ).astype("<U12")
+
+
+def patterns(adi: FloatArray, cv2: FloatArray) -> StrArray:
+    """Syntetos–Boylan quadrants ("" where there is no demand)."""
+    result = quadrants(adi, cv2)
     result[np.isnan(adi)] = ""
     return result
 

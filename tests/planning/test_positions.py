@@ -76,3 +76,20 @@ def test_positions_add_up_stock_supply_and_backorders(warehouse_a):
 def test_positions_of_another_company_are_not_mixed_in(warehouse_a, warehouse_b):
     Selling(warehouse_b).stock(factories.product(), "5")
     assert stock_positions(warehouse_a.company_id, as_of=timezone.localdate()) == {}
+
+
+def test_an_intercompany_arrival_is_open_supply_once(warehouse_a, warehouse_b, company_b):
+    from crossdock.sales.services.fulfilment import ship_sales_order
+    from tests.sales.test_intercompany import Group
+
+    group = Group(warehouse_a, company_b)
+    order = group.confirmed(quantity="5")
+    assert order.mirrored_purchase_order.lines.get().quantity == D(5)
+
+    def supply():
+        found = stock_positions(company_b.pk, as_of=timezone.localdate())
+        return found[(group.product.pk, warehouse_b.pk)].open_supply
+
+    assert supply() == D(5)  # the reserved dispatch, not also the mirrored purchase line
+    ship_sales_order(group.operator, order.pk, carrier="OWN", tracking_number="T1")
+    assert supply() == D(5)  # in transit

@@ -12,18 +12,19 @@ bucketed series:
   (population standard deviation over mean).
 
 ``ADI < 1.32`` and ``CV² < 0.49`` is *smooth*; a higher CV² alone is
-*erratic*; a higher ADI alone is *intermittent*; both are *lumpy*. A series
-without any demand has ADI = inf and CV² = nan and counts as intermittent (the
-forecast gives it the model "zero").
+*erratic*; a higher ADI alone is *intermittent*; both are *lumpy* — the rule is
+:func:`crossdock.planning.classification.quadrants`, shared with the item
+classification. A series without any demand has ADI = inf and CV² = nan and
+counts as intermittent (the forecast gives it the model "zero").
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from crossdock.planning.classification import quadrants
+
 PATTERNS = ("smooth", "erratic", "intermittent", "lumpy")
-ADI_CUT = 1.32
-CV2_CUT = 0.49
 
 
 def check_daily(daily: object) -> np.ndarray:
@@ -86,14 +87,7 @@ def pattern_of_buckets(buckets: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.
         mean = sizes.sum(axis=1) / count
         variance = np.where(nonzero, (buckets - mean[:, None]) ** 2, 0.0).sum(axis=1) / count
         cv2 = np.where(count > 0, variance / mean**2, np.nan)
-    sparse = adi >= ADI_CUT
-    variable = cv2 >= CV2_CUT  # nan (no demand) compares False
-    pattern = np.empty(buckets.shape[0], dtype=object)
-    pattern[~sparse & ~variable] = "smooth"
-    pattern[~sparse & variable] = "erratic"
-    pattern[sparse & ~variable] = "intermittent"
-    pattern[sparse & variable] = "lumpy"
-    return pattern, adi, cv2
+    return quadrants(adi, cv2).astype(object), adi, cv2
 
 
 def classify_pattern(

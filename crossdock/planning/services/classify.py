@@ -70,7 +70,8 @@ def settings_of(company_id: int) -> PlanningSettings:
     return found if found is not None else PlanningSettings(company_id=company_id)
 
 
-def _ordinal_sql() -> str:
+def day_ordinal_sql() -> str:
+    """SQL for the ``day`` column as its proleptic Gregorian ordinal (``date.toordinal()``)."""
     if connection.vendor == "sqlite":
         return f"CAST(julianday(day) - {ORDINAL_OFFSET} AS INTEGER)"
     return "(day - DATE '0001-01-01') + 1"
@@ -85,7 +86,7 @@ def load_history(company_id: int, since: datetime.date | None = None) -> History
         where += " AND day >= %s"
         params.append(connection.ops.adapt_datefield_value(since))
     sql = (
-        f"SELECT id, product_id, warehouse_id, {_ordinal_sql()}, quantity "  # noqa: S608
+        f"SELECT id, product_id, warehouse_id, {day_ordinal_sql()}, quantity "  # noqa: S608
         f"FROM {table} WHERE {where}"
     )
     with connection.cursor() as cursor:

@@ -63,33 +63,52 @@ def demand_matrix(
 ) -> History:
     """The history of ``n_items`` items from rows ``(product, warehouse, day, stored
     quantity, is_outlier, is_promotion)``; ``scale`` is the quantity's storage scale."""
+    if not records:
+        empty = np.zeros(0, dtype=np.int64)
+        return demand_matrix_of(empty, empty, np.zeros(0), np.zeros(0, dtype=bool), n_items, days)
+    products, warehouses, day_values, stored, outlier, promotion = zip(*records, strict=True)
+    keys = np.fromiter(
+        (index_of.get(pair, -1) for pair in zip(products, warehouses, strict=True)),
+        dtype=np.int64,
+        count=len(products),
+    )
+    day_index = (
+        np.array([_as_date(d) for d in day_values], dtype="datetime64[D]")
+        - np.datetime64(start, "D")
+    ).astype(np.int64)
+    quantity = np.array(stored, dtype=np.float64) / scale
+    flagged = np.array(outlier, dtype=bool) | np.array(promotion, dtype=bool)
+    return demand_matrix_of(keys, day_index, quantity, flagged, n_items, days)
+
+
+def demand_matrix_of(
+    keys: np.ndarray,
+    day_index: np.ndarray,
+    quantity: np.ndarray,
+    flagged: np.ndarray,
+    n_items: int,
+    days: int,
+) -> History:
+    """:func:`demand_matrix` from columns: item number (-1 skips the row), day since the
+    window's start, quantity and whether the day is flagged."""
     daily = np.zeros((n_items, days))
     rows = np.zeros(n_items, dtype=np.int64)
     anomalies = np.zeros(n_items, dtype=np.int64)
     flagged_count = np.zeros(n_items, dtype=np.int64)
     last_day = np.full(n_items, -1, dtype=np.int64)
-    if not records:
-        return History(daily, rows, anomalies, flagged_count, last_day)
-    keys = np.fromiter(
-        (index_of.get((r[0], r[1]), -1) for r in records), dtype=np.int64, count=len(records)
-    )
-    day_index = (
-        np.array([_as_date(r[2]) for r in records], dtype="datetime64[D]")
-        - np.datetime64(start, "D")
-    ).astype(np.int64)
-    quantity = np.fromiter((r[3] for r in records), dtype=np.float64, count=len(records)) / scale
-    flagged = np.fromiter((bool(r[4] or r[5]) for r in records), dtype=bool, count=len(records))
     keep = (keys >= 0) & (day_index >= 0) & (day_index < days)
     keys, day_index, quantity, flagged = keys[keep], day_index[keep], quantity[keep], flagged[keep]
-    np.add.at(rows, keys, 1)
-    np.add.at(anomalies, keys, (quantity <= 0).astype(np.int64))
+    if keys.size == 0:
+        return History(daily, rows, anomalies, flagged_count, last_day)
+    rows += np.bincount(keys, minlength=n_items)
+    anomalies += np.bincount(keys[quantity <= 0], minlength=n_items)
     positive = quantity > 0
     np.maximum.at(last_day, keys[positive], day_index[positive])
     normal = positive & ~flagged
     daily[keys[normal], day_index[normal]] = quantity[normal]
     replace = positive & flagged
     if replace.any():
-        np.add.at(flagged_count, keys[replace], 1)
+        flagged_count += np.bincount(keys[replace], minlength=n_items)
         medians = _series_medians(keys[normal], quantity[normal], n_items)
         daily[keys[replace], day_index[replace]] = medians[keys[replace]]
     return History(daily, rows, anomalies, flagged_count, last_day)
@@ -239,3 +258,26 @@ def to_decimal(value: float, places: int) -> Decimal:
     step = Decimal(1).scaleb(-places)
     result = Decimal(repr(float(value))).quantize(step, rounding=ROUND_HALF_UP)
     return result + 0 if result else ZERO
+
+
+def stored_integers(values: np.ndarray, places: int, scale: int) -> np.ndarray:
+    """``to_decimal(value, places)`` of every value as the integer a field of ``scale``
+    stores (``value × 10**scale``), for whole arrays at once.
+
+    Rounding a float's shortest decimal text half up is what :func:`to_decimal` does; the
+    scaled float is rounded here directly, which agrees except within a hair of a tie (or
+    for huge values), where the value is passed to :func:`to_decimal` itself.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    finite = np.isfinite(values)
+    clean = np.where(finite, values, 0.0)
+    shifted = clean * 10.0**places
+    whole = np.floor(shifted + 0.5)
+    fraction = shifted - np.floor(shifted)
+    margin = np.maximum(1e-6, np.abs(shifted) * 1e-13)
+    unsure = finite & ((np.abs(fraction - 0.5) < margin) | (np.abs(shifted) >= 2.0**50))
+    result = whole.astype(np.int64) * 10 ** (scale - places)
+    for index in np.flatnonzero(unsure):
+        exact = to_decimal(float(values[index]), places)
+        result[index] = int(exact.scaleb(scale))
+    return result

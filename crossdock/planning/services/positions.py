@@ -8,9 +8,10 @@ there and what is coming or owed:
 - **on hand** and **reserved**: quants in the warehouse's sellable locations (reserve and
   picking; quality hold and damaged stock are not available);
 - **open supply**: what approved, sent, confirmed or partly received purchase orders for the
-  warehouse still await (ordered less received), plus goods dispatched to it by another
-  warehouse and not yet arrived (open dispatch and arrival moves whose destination, or
-  final destination, is the warehouse);
+  warehouse still await (ordered less received; not the mirrored purchase order of an
+  intercompany sale once the seller has dispatched, whose goods are the dispatch), plus
+  goods dispatched to it by another warehouse and not yet arrived (open dispatch and
+  arrival moves whose destination, or final destination, is the warehouse);
 - **backordered**: what confirmed or partly shipped sales orders owe from the warehouse
   past their promise date (ordered less shipped less cancelled).
 
@@ -25,11 +26,11 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import ExpressionWrapper, F, Q, Sum
+from django.db.models import Exists, ExpressionWrapper, F, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce
 
 from crossdock.core.fields import QuantityField
-from crossdock.inventory.models import MoveState, Quant, StockMove, TransferKind
+from crossdock.inventory.models import MoveState, Quant, StockMove, Transfer, TransferKind
 from crossdock.masterdata.models import Warehouse
 from crossdock.masterdata.models.organisation import SELLABLE_KINDS
 
@@ -103,6 +104,12 @@ def stock_positions(
         _add(found, product_id, warehouse_id, "on_hand", on_hand)
         _add(found, product_id, warehouse_id, "reserved", reserved)
 
+    # An intercompany order's goods come as the seller's dispatch, counted below while in
+    # transit: its mirrored purchase lines are not counted a second time.
+    dispatched = Transfer.objects.filter(
+        origin=OuterRef("order__intercompany_origin"),
+        kind__in=[TransferKind.TRANSIT_OUT, TransferKind.TRANSIT_IN],
+    )
     ordered = (
         PurchaseOrderLine.objects.filter(products)
         .filter(
@@ -110,6 +117,7 @@ def stock_positions(
             order__state__in=list(RECEIVABLE_STATES),
             received_quantity__lt=F("quantity"),
         )
+        .exclude(~Q(order__intercompany_origin="") & Exists(dispatched))
         .values_list("product_id", "order__warehouse_id")
         .annotate(open=Sum(F("quantity") - F("received_quantity"), output_field=QuantityField()))
     )
