@@ -11,7 +11,8 @@ moves PostgreSQL's sequences past them.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -51,16 +52,6 @@ def at_hour(days: np.ndarray, hour: int) -> list[str]:
     return list(text.tolist())
 
 
-def _as_list(value: Column, count: int) -> list[Any] | None:
-    if isinstance(value, np.ndarray):
-        assert len(value) == count, "every column needs one value per row"
-        return list(value.tolist())
-    if isinstance(value, list | tuple):
-        assert len(value) == count, "every column needs one value per row"
-        return list(value)
-    return None
-
-
 def insert(model: type[models.Model], count: int, columns: dict[str, Column]) -> int:
     """Insert ``count`` rows; ``columns`` maps field attnames to one value per row or a scalar.
 
@@ -72,7 +63,7 @@ def insert(model: type[models.Model], count: int, columns: dict[str, Column]) ->
     given = dict(columns)
     if "id" in given:
         fields = [model._meta.pk, *fields]
-    values: list[list[Any]] = []
+    values: list[Any] = []
     for field in fields:
         if field.attname in given:
             value = given.pop(field.attname)
@@ -82,18 +73,49 @@ def insert(model: type[models.Model], count: int, columns: dict[str, Column]) ->
             value = None
         else:
             value = field.get_db_prep_save(field.get_default(), connection)
-        as_list = _as_list(value, count)
-        values.append(as_list if as_list is not None else [value] * count)
+        if isinstance(value, np.ndarray | list | tuple | Nullable):
+            assert len(value) == count, f"{field.attname}: one value per row is needed"
+            values.append(value)
+        else:
+            values.append(_Repeat(value))
     assert not given, f"unknown columns for {model.__name__}: {sorted(given)}"
     quote = connection.ops.quote_name
     names = ", ".join(quote(str(f.column)) for f in fields)
     marks = ", ".join(["%s"] * len(fields))
     sql = f"INSERT INTO {quote(model._meta.db_table)} ({names}) VALUES ({marks})"  # noqa: S608
-    rows = list(zip(*values, strict=True))
     with connection.cursor() as cursor:
         for start in range(0, count, CHUNK):
-            cursor.executemany(sql, rows[start : start + CHUNK])
+            stop = min(start + CHUNK, count)
+            chunk = [_slice(column, start, stop) for column in values]
+            cursor.executemany(sql, list(zip(*chunk, strict=True)))
     return count
+
+
+class Nullable:
+    """Integer keys where a negative number stands for NULL (an optional foreign key)."""
+
+    def __init__(self, keys: np.ndarray) -> None:
+        self.keys = keys
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+
+class _Repeat:
+    """One value for every row of a column."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+def _slice(column: Any, start: int, stop: int) -> list[Any]:
+    if isinstance(column, _Repeat):
+        return [column.value] * (stop - start)
+    if isinstance(column, np.ndarray):
+        return list(column[start:stop].tolist())
+    if isinstance(column, Nullable):
+        return [None if key < 0 else key for key in column.keys[start:stop].tolist()]
+    return list(column[start:stop])
 
 
 def reset_sequences(*model_list: type[models.Model]) -> None:
@@ -150,3 +172,28 @@ def _decimal(stored: int) -> Any:
     from decimal import Decimal
 
     return Decimal(stored).scaleb(-6)
+
+
+@contextmanager
+def triggers_suspended(*names: str) -> Iterator[None]:
+    """On SQLite, drop the named triggers for the block and create them again after it.
+
+    For rows checked before they are written (balanced entries of new, unposted-before
+    lines): SQLite runs a row trigger's subquery for each of millions of rows, the cost of
+    most of the write. Call it inside the transaction: a failure restores the triggers with
+    the rollback. PostgreSQL keeps its triggers.
+    """
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+        saved = [(name, sql) for name, sql in cursor.fetchall() if name in names]
+        for name, _ in saved:
+            cursor.execute(f"DROP TRIGGER {connection.ops.quote_name(name)}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            for _, sql in saved:
+                cursor.execute(sql)
