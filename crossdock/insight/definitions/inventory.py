@@ -10,13 +10,14 @@ from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
 from crossdock.insight.registry import Direction, Key, Part, Scope, Unit, kpi
-from crossdock.insight.slicing import grouped
+from crossdock.insight.slicing import grouped, midnight, on_days
 from crossdock.inventory.models import Quant, ValuationLayer
 from crossdock.masterdata.models import LocationKind
 from crossdock.masterdata.models.organisation import INTERNAL_KINDS, SELLABLE_KINDS
 
 AGED_AFTER_DAYS = 90
 TWO = Decimal(2)
+ONE_DAY = datetime.timedelta(days=1)
 LAYER_PATHS = {"company": "company_id", "category": "product__category_id"}
 QUANT_PATHS = {
     "company": "location__company_id",
@@ -31,7 +32,7 @@ STOCK = ("inventory.quant",)
 def _value_at(scope: Scope, before: datetime.date) -> dict[Key, Decimal]:
     """Stock value (Σ layer values) recorded before the day ``before``, per key."""
     totals: dict[Key, Decimal] = defaultdict(Decimal)
-    layers = ValuationLayer.objects.filter(recorded_at__date__lt=before)
+    layers = ValuationLayer.objects.filter(on_days("recorded_at", None, before - ONE_DAY))
     for key, row in grouped(layers, scope, LAYER_PATHS, v=Sum("value")):
         totals[key] += Decimal(row["v"] or 0)
     return totals
@@ -42,8 +43,7 @@ def _cost_of_goods_sold(scope: Scope) -> dict[Key, Decimal]:
     customer = LocationKind.CUSTOMER
     layers: QuerySet[ValuationLayer] = ValuationLayer.objects.filter(
         Q(move__destination__kind=customer) | Q(move__source__kind=customer),
-        recorded_at__date__gte=scope.start,
-        recorded_at__date__lte=scope.end,
+        on_days("recorded_at", scope.start, scope.end),
     )
     totals: dict[Key, Decimal] = defaultdict(Decimal)
     for key, row in grouped(layers, scope, LAYER_PATHS, v=Sum("value")):
@@ -130,7 +130,7 @@ def aged_inventory(scope: Scope) -> dict[Key, Part]:
         quants,
         scope,
         QUANT_PATHS,
-        n=Sum("quantity", filter=Q(in_date__date__lt=cutoff)),
+        n=Sum("quantity", filter=Q(in_date__lt=midnight(cutoff))),
         d=Sum("quantity"),
     ):
         parts[key].add(Decimal(row["n"] or 0), Decimal(row["d"] or 0))
