@@ -17,7 +17,6 @@ from crossdock.masterdata.models.organisation import INTERNAL_KINDS, SELLABLE_KI
 
 AGED_AFTER_DAYS = 90
 TWO = Decimal(2)
-ONE_DAY = datetime.timedelta(days=1)
 LAYER_PATHS = {"company": "company_id", "category": "product__category_id"}
 QUANT_PATHS = {
     "company": "location__company_id",
@@ -27,15 +26,6 @@ QUANT_PATHS = {
 }
 VALUE = ("inventory.valuationlayer",)
 STOCK = ("inventory.quant",)
-
-
-def _value_at(scope: Scope, before: datetime.date) -> dict[Key, Decimal]:
-    """Stock value (Σ layer values) recorded before the day ``before``, per key."""
-    totals: dict[Key, Decimal] = defaultdict(Decimal)
-    layers = ValuationLayer.objects.filter(on_days("recorded_at", None, before - ONE_DAY))
-    for key, row in grouped(layers, scope, LAYER_PATHS, v=Sum("value")):
-        totals[key] += Decimal(row["v"] or 0)
-    return totals
 
 
 def _cost_of_goods_sold(scope: Scope) -> dict[Key, Decimal]:
@@ -52,9 +42,20 @@ def _cost_of_goods_sold(scope: Scope) -> dict[Key, Decimal]:
 
 
 def _average_stock(scope: Scope) -> dict[Key, Decimal]:
-    opening = _value_at(scope, scope.start)
-    closing = _value_at(scope, scope.end + datetime.timedelta(days=1))
-    return {key: (opening.get(key, 0) + closing.get(key, 0)) / TWO for key in opening | closing}
+    """(Stock value at the start of the first day + at the end of the last) ÷ 2, per key.
+
+    Stock value at an instant is Σ layer values recorded before it; both sums come from
+    one pass over the layers recorded before the end.
+    """
+    totals: dict[Key, list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
+    layers = ValuationLayer.objects.filter(on_days("recorded_at", None, scope.end))
+    opening = Q(recorded_at__lt=midnight(scope.start))
+    for key, row in grouped(
+        layers, scope, LAYER_PATHS, o=Sum("value", filter=opening), c=Sum("value")
+    ):
+        totals[key][0] += Decimal(row["o"] or 0)
+        totals[key][1] += Decimal(row["c"] or 0)
+    return {key: (start + end) / TWO for key, (start, end) in totals.items()}
 
 
 @kpi(
