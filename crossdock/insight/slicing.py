@@ -12,17 +12,40 @@ category and folded into families in Python (a few hundred categories at most).
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
 
 from crossdock.insight.registry import Key, Part, Scope
 from crossdock.masterdata.models import ProductCategory
 
 Paths = dict[str, str]
+
+
+def midnight(day: datetime.date) -> datetime.datetime:
+    """The instant a day begins in the current time zone."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def on_days(path: str, start: datetime.date | None, end: datetime.date | None) -> Q:
+    """Rows whose instant ``path`` falls on the days ``start``..``end`` (either may be open).
+
+    The same rows as ``path__date__gte=start, path__date__lte=end`` (days in the current
+    time zone), written as a range of instants: the database compares the column (and can
+    use an index) instead of converting every row's instant to a date — a Python function
+    call per row on SQLite, the cost of most KPIs over millions of rows.
+    """
+    condition = Q()
+    if start is not None:
+        condition &= Q(**{f"{path}__gte": midnight(start)})
+    if end is not None:
+        condition &= Q(**{f"{path}__lt": midnight(end + datetime.timedelta(days=1))})
+    return condition
 
 
 def _families() -> dict[int, int]:

@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
 from crossdock.insight.registry import Direction, Key, Part, Scope, Unit, kpi
-from crossdock.insight.slicing import grouped
+from crossdock.insight.slicing import grouped, midnight, on_days
 from crossdock.inventory.models import Quant, ValuationLayer
 from crossdock.masterdata.models import LocationKind
 from crossdock.masterdata.models.organisation import INTERNAL_KINDS, SELLABLE_KINDS
@@ -28,22 +28,12 @@ VALUE = ("inventory.valuationlayer",)
 STOCK = ("inventory.quant",)
 
 
-def _value_at(scope: Scope, before: datetime.date) -> dict[Key, Decimal]:
-    """Stock value (Σ layer values) recorded before the day ``before``, per key."""
-    totals: dict[Key, Decimal] = defaultdict(Decimal)
-    layers = ValuationLayer.objects.filter(recorded_at__date__lt=before)
-    for key, row in grouped(layers, scope, LAYER_PATHS, v=Sum("value")):
-        totals[key] += Decimal(row["v"] or 0)
-    return totals
-
-
 def _cost_of_goods_sold(scope: Scope) -> dict[Key, Decimal]:
     """Value of stock delivered to customers (less returns from them) in the range."""
     customer = LocationKind.CUSTOMER
     layers: QuerySet[ValuationLayer] = ValuationLayer.objects.filter(
         Q(move__destination__kind=customer) | Q(move__source__kind=customer),
-        recorded_at__date__gte=scope.start,
-        recorded_at__date__lte=scope.end,
+        on_days("recorded_at", scope.start, scope.end),
     )
     totals: dict[Key, Decimal] = defaultdict(Decimal)
     for key, row in grouped(layers, scope, LAYER_PATHS, v=Sum("value")):
@@ -52,9 +42,20 @@ def _cost_of_goods_sold(scope: Scope) -> dict[Key, Decimal]:
 
 
 def _average_stock(scope: Scope) -> dict[Key, Decimal]:
-    opening = _value_at(scope, scope.start)
-    closing = _value_at(scope, scope.end + datetime.timedelta(days=1))
-    return {key: (opening.get(key, 0) + closing.get(key, 0)) / TWO for key in opening | closing}
+    """(Stock value at the start of the first day + at the end of the last) ÷ 2, per key.
+
+    Stock value at an instant is Σ layer values recorded before it; both sums come from
+    one pass over the layers recorded before the end.
+    """
+    totals: dict[Key, list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
+    layers = ValuationLayer.objects.filter(on_days("recorded_at", None, scope.end))
+    opening = Q(recorded_at__lt=midnight(scope.start))
+    for key, row in grouped(
+        layers, scope, LAYER_PATHS, o=Sum("value", filter=opening), c=Sum("value")
+    ):
+        totals[key][0] += Decimal(row["o"] or 0)
+        totals[key][1] += Decimal(row["c"] or 0)
+    return {key: (start + end) / TWO for key, (start, end) in totals.items()}
 
 
 @kpi(
@@ -130,7 +131,7 @@ def aged_inventory(scope: Scope) -> dict[Key, Part]:
         quants,
         scope,
         QUANT_PATHS,
-        n=Sum("quantity", filter=Q(in_date__date__lt=cutoff)),
+        n=Sum("quantity", filter=Q(in_date__lt=midnight(cutoff))),
         d=Sum("quantity"),
     ):
         parts[key].add(Decimal(row["n"] or 0), Decimal(row["d"] or 0))

@@ -12,7 +12,7 @@ from django.db.models.functions import Coalesce
 
 from crossdock.approvals.models import ApprovalRequest
 from crossdock.insight.registry import Direction, Key, Part, Scope, Unit, kpi
-from crossdock.insight.slicing import grouped, keyed_rows, single
+from crossdock.insight.slicing import grouped, keyed_rows, on_days, single
 from crossdock.inventory.models import MoveState
 from crossdock.purchasing.models import (
     BillMatch,
@@ -62,9 +62,7 @@ def supplier_on_time_delivery(scope: Scope) -> dict[Key, Part]:
     scorecards count it).
     """
     receipts = PurchaseReceiptLine.objects.filter(
-        move__state=MoveState.DONE,
-        move__done_at__date__gte=scope.start,
-        move__done_at__date__lte=scope.end,
+        on_days("move__done_at", scope.start, scope.end), move__state=MoveState.DONE
     )
     promised = Coalesce(F("line__confirmed_date"), F("line__expected_date"))
     return single(
@@ -103,7 +101,7 @@ def receiving_accuracy(scope: Scope) -> dict[Key, Part]:
             order__state__in=(OrderState.RECEIVED, OrderState.BILLED, OrderState.CLOSED)
         )
         .annotate(first_receipt=Subquery(first))
-        .filter(first_receipt__date__gte=scope.start, first_receipt__date__lte=scope.end)
+        .filter(on_days("first_receipt", scope.start, scope.end))
     )
     return single(
         grouped(
@@ -166,9 +164,8 @@ def procurement_cycle_time(scope: Scope) -> dict[Key, Part]:
     requisition's submission (else creation) to the order's approval.
     """
     lines = PurchaseRequisitionLine.objects.filter(
+        on_days("purchase_order__approved_at", scope.start, scope.end),
         purchase_order__isnull=False,
-        purchase_order__approved_at__date__gte=scope.start,
-        purchase_order__approved_at__date__lte=scope.end,
     )
     paths = {
         "company": "requisition__company_id",
@@ -211,9 +208,8 @@ def approval_cycle_time(scope: Scope) -> dict[Key, Part]:
     measured to the second and shown in days.
     """
     requests = ApprovalRequest.objects.filter(
+        on_days("decided_at", scope.start, scope.end),
         status__in=(ApprovalRequest.Status.APPROVED, ApprovalRequest.Status.REJECTED),
-        decided_at__date__gte=scope.start,
-        decided_at__date__lte=scope.end,
     )
     parts: dict[Key, Part] = defaultdict(Part)
     for key, row in keyed_rows(

@@ -9,7 +9,7 @@ from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Subqu
 from django.utils import timezone
 
 from crossdock.insight.registry import Direction, Key, Part, Scope, Unit, kpi
-from crossdock.insight.slicing import grouped, keyed_rows, ratio, single
+from crossdock.insight.slicing import grouped, keyed_rows, on_days, ratio, single
 from crossdock.inventory.models import MoveState, StockMove, Transfer, TransferKind
 from crossdock.masterdata.models import LocationKind
 from crossdock.sales.models import SalesOrder, SalesOrderLine, SalesOrderState
@@ -151,7 +151,7 @@ def order_to_ship_cycle_time(scope: Scope) -> dict[Key, Part]:
             state__in=(SalesOrderState.SHIPPED, SalesOrderState.INVOICED),
         )
         .annotate(shipped_at=Subquery(last))
-        .filter(shipped_at__date__gte=scope.start, shipped_at__date__lte=scope.end)
+        .filter(on_days("shipped_at", scope.start, scope.end))
     )
     parts: dict[Key, Part] = defaultdict(Part)
     for key, row in keyed_rows(
@@ -200,16 +200,14 @@ def returns_rate(scope: Scope) -> dict[Key, Part]:
     the range. Quantities in each product's base unit.
     """
     returned = ReturnLine.objects.filter(
+        on_days("rma__authorized_at", scope.start, scope.end),
         rma__state__in=RETURNED_STATES,
-        rma__authorized_at__date__gte=scope.start,
-        rma__authorized_at__date__lte=scope.end,
     )
     shipped = StockMove.objects.filter(
+        on_days("done_at", scope.start, scope.end),
         state=MoveState.DONE,
         transfer__kind=TransferKind.DELIVERY,
         destination__kind=LocationKind.CUSTOMER,
-        done_at__date__gte=scope.start,
-        done_at__date__lte=scope.end,
     )
     return ratio(
         grouped(returned, scope, RETURN_PATHS, n=Sum("quantity")),
