@@ -278,3 +278,25 @@ def test_a_source_reads_its_documents_in_a_fixed_number_of_queries(
         found = wanted(function, buying.company)
     if function in (sources.unusual_purchase_prices, sources.unusual_purchase_quantities):
         assert len(found) == 3
+
+
+def test_an_unusual_price_reaches_the_anomalies_queue_and_closes_with_its_order(buying, ordered):
+    from crossdock.core.models import OutboxEvent
+    from crossdock.insight.models import ExceptionItem
+    from crossdock.insight.queues.services import refresh_queues
+
+    today = timezone.localdate()
+    unusual = buying.order((ordered, "10", "14.20"), order_date=today - 3 * DAY)
+    kinds = ["anomaly_purchase_price"]
+    assert refresh_queues(today, kinds).opened == 1
+    item = ExceptionItem.objects.get(kind="anomaly_purchase_price", closed_at__isnull=True)
+    assert (item.queue, item.owner_role) == ("anomalies", Role.PURCHASING_MANAGER.value)
+    assert item.document_label == unusual.reference
+    assert "robust SDs above" in item.context["explanation"]
+    assert OutboxEvent.objects.filter(name="insight.exception.opened").exists()
+
+    cancel_purchase_order(buying.actor, unusual.pk, "Wrong price")
+    assert refresh_queues(today, kinds).closed == 1
+    item.refresh_from_db()
+    assert item.closed_at is not None
+    assert OutboxEvent.objects.filter(name="insight.exception.closed").exists()
