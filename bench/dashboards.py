@@ -1,6 +1,7 @@
 """Benchmark: render each insight dashboard on the seed-scale demo group (SQLite).
 
-Usage: ``.venv/bin/python bench/dashboards.py [--runs 5] [--scale small|seed] [--with-history]``
+Usage: ``.venv/bin/python bench/dashboards.py [--runs 5] [--scale small|seed] [--with-history]
+[--sqlite FILE]``
 
 Builds a fresh SQLite database in a temporary directory with ``crossdock demo`` at the
 given scale (``--with-history`` then runs ``crossdock demo-history``, two years of order
@@ -8,7 +9,9 @@ history, when that command exists; otherwise the JSON says it was skipped), take
 today's KPI snapshot, then renders each dashboard (default period, the first company)
 and two drill-down pages through the Django test client ``--runs`` times as a superuser,
 after one request to warm up the process (its time is reported apart). The target is
-under 1 s per dashboard.
+under 1 s per dashboard. ``--sqlite FILE`` times an existing demo database instead (for
+example a seed demo with ``crossdock demo-history`` already run; pass a copy, it is
+migrated and gets a snapshot and a user).
 
 Prints one JSON object with the median and the runs per page.
 """
@@ -27,9 +30,18 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+parser = argparse.ArgumentParser()
+parser.add_argument("--runs", type=int, default=5)
+parser.add_argument("--scale", choices=("small", "seed"), default="seed")
+parser.add_argument("--with-history", action="store_true")
+parser.add_argument(
+    "--sqlite", type=Path, help="time an existing demo database (migrated first) instead"
+)
+args = parser.parse_args()
 directory = Path(tempfile.mkdtemp(prefix="crossdock-bench-dashboards-"))
 os.environ["CROSSDOCK_VAR_DIR"] = str(directory)
-os.environ["DATABASE_URL"] = f"sqlite:///{directory / 'bench.sqlite3'}"
+database = args.sqlite.resolve() if args.sqlite else directory / "bench.sqlite3"
+os.environ["DATABASE_URL"] = f"sqlite:///{database}"
 os.environ["DJANGO_SETTINGS_MODULE"] = "crossdock.settings"
 os.environ.setdefault("CROSSDOCK_EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
 
@@ -62,19 +74,15 @@ def _time(client: Client, url: str, runs: int) -> list[float]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--scale", choices=("small", "seed"), default="seed")
-    parser.add_argument("--with-history", action="store_true")
-    args = parser.parse_args()
     call_command("migrate", verbosity=0)
-    started = time.perf_counter()
-    call_command("demo", scale=args.scale, verbosity=0, stdout=io.StringIO())
-    result: dict[str, object] = {
-        "scale": args.scale,
-        "demo_build_s": round(time.perf_counter() - started, 1),
-    }
-    if args.with_history:
+    result: dict[str, object] = {"scale": args.scale}
+    if args.sqlite:
+        result["database"] = str(args.sqlite)
+    else:
+        started = time.perf_counter()
+        call_command("demo", scale=args.scale, verbosity=0, stdout=io.StringIO())
+        result["demo_build_s"] = round(time.perf_counter() - started, 1)
+    if args.with_history and not args.sqlite:
         if "demo_history" in get_commands():
             started = time.perf_counter()
             call_command("demo_history", stdout=io.StringIO())
@@ -85,7 +93,10 @@ def main() -> int:
     started = time.perf_counter()
     result["snapshot_rows"] = take_snapshot(timezone.localdate()).rows
     result["snapshot_s"] = round(time.perf_counter() - started, 1)
-    user = get_user_model().objects.create_superuser("bench-insight", "bench@example.com", "x")
+    user = get_user_model().objects.filter(username="bench-insight").first()
+    user = user or get_user_model().objects.create_superuser(
+        "bench-insight", "bench@example.com", "x"
+    )
     client = Client()
     client.force_login(user)
     # The first request of a process builds the URL configuration (the API's schemas).

@@ -1032,7 +1032,7 @@ def exception_queue(request: HttpRequest) -> HttpResponse:
     page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
     can_change = has_model_permission(request.user, PurchaseOrder, "change")
     context = {
-        "title": "Exception queue",
+        "title": "Supplier follow-up",
         "form": form,
         "page": page,
         "severities": SEVERITIES,

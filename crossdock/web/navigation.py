@@ -157,7 +157,7 @@ PURCHASING_PAGES = (
      "purchasing.view_purchaserequisition"),
     ("purchasing-rfqs", "Requests for quotation", "purchasing:rfq_list",
      "purchasing.view_requestforquotation"),
-    ("purchasing-exceptions", "Exception queue", "purchasing:exceptions",
+    ("purchasing-exceptions", "Supplier follow-up", "purchasing:exceptions",
      "purchasing.view_purchaseexception"),
     ("purchasing-scorecards", "Vendor scorecards", "purchasing:scorecards",
      "purchasing.view_purchaseorder"),

@@ -50,7 +50,7 @@ def test_each_slot_is_enqueued_once() -> None:
     task = DBTaskResult.objects.get(id=replenishment.task_id)
     assert task.task_path.endswith("run_nightly_replenishment")
 
-    assert schedule.enqueue_due(at(10, 2, 45)) == []  # every slot up to 02:45 is claimed
+    assert schedule.enqueue_due(at(10, 2, 44)) == []  # every slot up to 02:44 is claimed
     assert ScheduledRun.objects.filter(name="planning.nightly-replenishment").count() == 1
 
     tomorrow = {run.name for run in schedule.enqueue_due(at(11, 2, 30))}

@@ -118,7 +118,7 @@ def test_scorecard_charts_and_the_exception_queue(browser, buying):
     expect(page.locator("#trend svg")).to_have_count(6)
     assert chart.bounding_box()["height"] > 50
 
-    page.get_by_role("link", name="Exception queue").click()
+    page.get_by_role("link", name="Supplier follow-up").click()
     item = page.locator("[data-exception]").first
     expect(item).to_contain_text(order.reference)
     expect(item.locator("[data-kind]")).to_have_text("Order not confirmed by the supplier")
