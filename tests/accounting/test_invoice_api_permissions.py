@@ -8,8 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.db import transaction
-from django.test import Client, override_settings
+from django.test import override_settings
 
 from crossdock.accounting.services.invoicing import InvoiceInput, InvoiceLineInput, create_invoice
 from crossdock.core.roles import Role, role_allows
@@ -19,6 +18,12 @@ from tests.accounting.conftest import Books
 from tests.accounting.test_payments import document
 from tests.api.conftest import ApiClient
 from tests.inventory.conftest import SYSTEM, Site
+from tests.permission_matrix import (
+    assert_answer,
+    module_matrix,
+    role_endpoint_cases,
+    tagged_operations,
+)
 
 D = Decimal
 ROLES = list(Role)
@@ -96,19 +101,7 @@ ALSO_NEEDS: dict[str, list[tuple[str, str]]] = {
 }
 
 
-@pytest.fixture(scope="module")
-def matrix(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            from crossdock.masterdata.reference import ensure_reference_data
-
-            ensure_reference_data()
-            yield Matrix()
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
+matrix = module_matrix(Matrix)
 
 
 def permitted(role: Role, endpoint: str) -> bool:
@@ -117,31 +110,20 @@ def permitted(role: Role, endpoint: str) -> bool:
     return all(role_allows(role, label, act) for label, act in needs)
 
 
-CASES = [
-    pytest.param(role, endpoint, id=f"{role}-{endpoint}")
-    for role in ROLES
-    for endpoint in ENDPOINTS
-]
+CASES = role_endpoint_cases(ENDPOINTS)
 
 
 @pytest.mark.parametrize(("role", "endpoint"), CASES)
 def test_permission_matrix(matrix, db, role, endpoint):
     _action, allowed, call = ENDPOINTS[endpoint]
     response = call(matrix.clients[role], matrix)
-    expected = allowed if permitted(role, endpoint) else 403
-    assert response.status_code == expected, (role, endpoint, response.content[:500])
-    if expected == 403:
-        assert response.json()["code"] == "forbidden"
+    assert_answer(
+        response, allowed=allowed, permitted=permitted(role, endpoint), case=(role, endpoint)
+    )
 
 
 def test_the_matrix_covers_every_invoice_endpoint(db):
-    document = Client().get("/api/v1/openapi.json").json()
-    ours = {
-        (method, path)
-        for path, operations in document["paths"].items()
-        for method, operation in operations.items()
-        if "Invoices and bills" in operation.get("tags", [])
-    }
+    ours = tagged_operations("Invoices and bills")
     assert ours == set(ROUTES.values())
     assert set(ROUTES) == set(ENDPOINTS)
 

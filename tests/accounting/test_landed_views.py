@@ -6,7 +6,6 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.db import transaction
 from django.test import Client, override_settings
 from django.utils import timezone
 
@@ -21,6 +20,7 @@ from crossdock.inventory.models import ValuationLayer
 from tests import factories
 from tests.api.conftest import ApiClient
 from tests.inventory.conftest import SYSTEM, Site
+from tests.permission_matrix import assert_answer, module_matrix, tagged_operations
 
 D = Decimal
 
@@ -217,19 +217,7 @@ class Matrix:
         return create_landed_cost(SYSTEM, data).pk
 
 
-@pytest.fixture(scope="module")
-def matrix(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            from crossdock.masterdata.reference import ensure_reference_data
-
-            ensure_reference_data()
-            yield Matrix()
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
+matrix = module_matrix(Matrix)
 
 
 @pytest.mark.parametrize("endpoint", list(ENDPOINTS))
@@ -237,20 +225,16 @@ def matrix(django_db_setup, django_db_blocker):
 def test_permission_matrix(matrix, db, role, endpoint):
     action, allowed, call = ENDPOINTS[endpoint]
     response = call(matrix.clients[role], matrix)
-    expected = allowed if role_allows(role, "accounting.landedcost", action) else 403
-    assert response.status_code == expected, (role, endpoint, response.content)
-    if expected == 403:
-        assert response.json()["code"] == "forbidden"
+    assert_answer(
+        response,
+        allowed=allowed,
+        permitted=role_allows(role, "accounting.landedcost", action),
+        case=(role, endpoint),
+    )
 
 
 def test_the_matrix_covers_every_landed_cost_endpoint(db):
-    document = Client().get("/api/v1/openapi.json").json()
-    ours = {
-        (method, path)
-        for path, operations in document["paths"].items()
-        for method, operation in operations.items()
-        if "Landed costs" in operation.get("tags", [])
-    }
+    ours = tagged_operations("Landed costs")
     assert ours == set(ROUTES.values())
     assert set(ROUTES) == set(ENDPOINTS)
 

@@ -8,7 +8,6 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.db import transaction
 from django.test import override_settings
 
 from crossdock.accounting.models import Allocation, InvoiceKind, JournalEntry, Payment
@@ -22,6 +21,7 @@ from tests.accounting.conftest import Books
 from tests.accounting.test_payments import document
 from tests.api.conftest import ApiClient
 from tests.inventory.conftest import SYSTEM
+from tests.permission_matrix import assert_answer, module_matrix, tagged_operations
 
 D = Decimal
 
@@ -225,19 +225,7 @@ ROUTES = {
 ALSO_NEEDS = {"offset": ("accounting.invoice", "change")}
 
 
-@pytest.fixture(scope="module")
-def matrix(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            from crossdock.masterdata.reference import ensure_reference_data
-
-            ensure_reference_data()
-            yield Matrix()
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
+matrix = module_matrix(Matrix)
 
 
 @pytest.mark.parametrize("endpoint", list(ENDPOINTS))
@@ -248,19 +236,10 @@ def test_permission_matrix(matrix, db, role, endpoint):
     permitted = role_allows(role, label, action)
     if endpoint in ALSO_NEEDS:
         permitted = permitted and role_allows(role, *ALSO_NEEDS[endpoint])
-    expected = allowed if permitted else 403
-    assert response.status_code == expected, (role, endpoint, response.content)
+    assert_answer(response, allowed=allowed, permitted=permitted, case=(role, endpoint))
 
 
 def test_the_matrix_covers_every_payment_endpoint(db):
-    from django.test import Client
-
-    document = Client().get("/api/v1/openapi.json").json()
-    ours = {
-        (method, path)
-        for path, operations in document["paths"].items()
-        for method, operation in operations.items()
-        if "Payments" in operation.get("tags", [])
-    }
+    ours = tagged_operations("Payments")
     assert ours == set(ROUTES.values())
     assert set(ROUTES) == set(ENDPOINTS)

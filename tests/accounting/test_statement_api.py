@@ -6,7 +6,6 @@ import datetime
 import io
 
 import pytest
-from django.db import transaction
 from django.test import override_settings
 from openpyxl import load_workbook
 
@@ -16,6 +15,7 @@ from tests import factories
 from tests.accounting.conftest import Books
 from tests.accounting.test_payments import document
 from tests.api.conftest import ApiClient
+from tests.permission_matrix import module_matrix, tagged_operations
 
 DAY = datetime.date(2026, 3, 10)
 
@@ -117,19 +117,7 @@ class Matrix:
         self.clients = {role: ApiClient(user) for role, user in users.items()}
 
 
-@pytest.fixture(scope="module")
-def matrix(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            from crossdock.masterdata.reference import ensure_reference_data
-
-            ensure_reference_data()
-            yield Matrix()
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
+matrix = module_matrix(Matrix)
 
 
 @pytest.mark.parametrize("endpoint", list(ENDPOINTS))
@@ -142,13 +130,5 @@ def test_permission_matrix(matrix, db, role, endpoint):
 
 
 def test_the_matrix_covers_every_statement_endpoint(db):
-    from django.test import Client
-
-    document_ = Client().get("/api/v1/openapi.json").json()
-    ours = {
-        (method, path)
-        for path, operations in document_["paths"].items()
-        for method, operation in operations.items()
-        if "Accounting reports" in operation.get("tags", [])
-    }
+    ours = tagged_operations("Accounting reports")
     assert ours == {(m, p) for m, p, _l, _p in ENDPOINTS.values()}

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Sum
 from django.test import override_settings
 from django.utils import timezone
@@ -30,6 +30,7 @@ from crossdock.masterdata.services import warehouse_location
 from tests import factories
 from tests.api.conftest import ApiClient
 from tests.inventory.conftest import SYSTEM, Site
+from tests.permission_matrix import assert_answer, module_matrix, tagged_operations
 
 D = Decimal
 GTIN = "09501101530003"
@@ -810,19 +811,7 @@ class Matrix:
         return services.save_putaway_rule(SYSTEM, draft)
 
 
-@pytest.fixture(scope="module")
-def matrix(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            from crossdock.masterdata.reference import ensure_reference_data
-
-            ensure_reference_data()
-            yield Matrix()
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
+matrix = module_matrix(Matrix)
 
 
 @pytest.mark.parametrize("endpoint", list(ENDPOINTS))
@@ -838,22 +827,13 @@ def test_permission_matrix(matrix, db, role, endpoint):
         )
     else:
         response = call(matrix.clients[role], matrix)
-    expected = allowed if role_allows(role, label, action) else 403
-    assert response.status_code == expected, (role, endpoint, response.content)
-    if expected == 403:
-        assert response.json()["code"] == "forbidden"
+    assert_answer(
+        response, allowed=allowed, permitted=role_allows(role, label, action), case=(role, endpoint)
+    )
 
 
 def test_the_matrix_covers_every_inventory_endpoint(db):
-    from django.test import Client
-
-    document = Client().get("/api/v1/openapi.json").json()
-    ours = {
-        (method, path)
-        for path, operations in document["paths"].items()
-        for method, operation in operations.items()
-        if "Inventory" in operation.get("tags", [])
-    }
+    ours = tagged_operations("Inventory")
     assert ours == set(ROUTES.values())
     assert set(ROUTES) == set(ENDPOINTS)
 

@@ -8,7 +8,6 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from django.db import transaction
 from django.test import override_settings
 
 from crossdock.core.roles import Role, role_allows
@@ -19,6 +18,7 @@ from tests import factories
 from tests.api.conftest import ApiClient
 from tests.inventory.conftest import SYSTEM, Site
 from tests.inventory.test_api import problem
+from tests.permission_matrix import assert_answer, module_matrix, tagged_operations
 
 D = Decimal
 
@@ -199,19 +199,7 @@ class Matrix:
         return counts.record_counts(SYSTEM, sheet.pk, [entry])
 
 
-@pytest.fixture(scope="module")
-def matrix(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            from crossdock.masterdata.reference import ensure_reference_data
-
-            ensure_reference_data()
-            yield Matrix()
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
+matrix = module_matrix(Matrix)
 
 
 @pytest.mark.parametrize("endpoint", list(ENDPOINTS))
@@ -219,22 +207,13 @@ def matrix(django_db_setup, django_db_blocker):
 def test_permission_matrix(matrix, db, role, endpoint):
     action, allowed, call = ENDPOINTS[endpoint]
     response = call(matrix.clients[role], matrix)
-    expected = allowed if role_allows(role, LABEL, action) else 403
-    assert response.status_code == expected, (role, endpoint, response.content)
-    if expected == 403:
-        assert response.json()["code"] == "forbidden"
+    assert_answer(
+        response, allowed=allowed, permitted=role_allows(role, LABEL, action), case=(role, endpoint)
+    )
 
 
 def test_the_matrix_covers_every_count_endpoint(db):
-    from django.test import Client
-
-    document = Client().get("/api/v1/openapi.json").json()
-    ours = {
-        (method, path)
-        for path, operations in document["paths"].items()
-        for method, operation in operations.items()
-        if "Cycle counts" in operation.get("tags", [])
-    }
+    ours = tagged_operations("Cycle counts")
     assert ours == set(ROUTES.values())
     assert set(ROUTES) == set(ENDPOINTS)
 

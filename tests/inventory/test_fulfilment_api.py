@@ -6,7 +6,6 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.db import transaction
 from django.test import override_settings
 
 from crossdock.core.roles import Role, role_allows
@@ -17,6 +16,7 @@ from tests.api.conftest import ApiClient
 from tests.inventory.conftest import SYSTEM, Site
 from tests.inventory.test_api import problem
 from tests.inventory.test_fulfilment import everything, reserved
+from tests.permission_matrix import assert_answer, module_matrix, tagged_operations
 
 D = Decimal
 ROLES = list(Role)
@@ -260,19 +260,7 @@ ROUTES = {
 }
 
 
-@pytest.fixture(scope="module")
-def matrix(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            from crossdock.masterdata.reference import ensure_reference_data
-
-            ensure_reference_data()
-            yield Matrix()
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
+matrix = module_matrix(Matrix)
 
 
 @pytest.mark.parametrize("endpoint", list(ENDPOINTS))
@@ -280,22 +268,13 @@ def matrix(django_db_setup, django_db_blocker):
 def test_permission_matrix(matrix, db, role, endpoint):
     label, action, allowed, call = ENDPOINTS[endpoint]
     response = call(matrix.clients[role], matrix)
-    expected = allowed if role_allows(role, label, action) else 403
-    assert response.status_code == expected, (role, endpoint, response.content)
-    if expected == 403:
-        assert response.json()["code"] == "forbidden"
+    assert_answer(
+        response, allowed=allowed, permitted=role_allows(role, label, action), case=(role, endpoint)
+    )
 
 
 def test_the_matrix_covers_every_fulfilment_endpoint(db):
-    from django.test import Client
-
-    document = Client().get("/api/v1/openapi.json").json()
-    ours = {
-        (method, path)
-        for path, operations in document["paths"].items()
-        for method, operation in operations.items()
-        if "Fulfilment" in operation.get("tags", [])
-    }
+    ours = tagged_operations("Fulfilment")
     assert ours == set(ROUTES.values())
     assert set(ROUTES) == set(ENDPOINTS)
 

@@ -7,7 +7,6 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.db import transaction
 from django.test import override_settings
 
 from crossdock.approvals import policies
@@ -26,6 +25,7 @@ from crossdock.masterdata.models import (
 from crossdock.masterdata.pricing import PRICE_LIST_CHANGE, PriceLine
 from tests import factories
 from tests.api.conftest import ApiClient
+from tests.permission_matrix import assert_answer, module_matrix, tagged_operations
 
 D = Decimal
 SYSTEM = Actor.system("tests")
@@ -251,19 +251,7 @@ ROUTES = {
 }
 
 
-@pytest.fixture(scope="module")
-def matrix(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            from crossdock.masterdata.reference import ensure_reference_data
-
-            ensure_reference_data()
-            yield Matrix()
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
+matrix = module_matrix(Matrix)
 
 
 @pytest.mark.parametrize("endpoint", list(ENDPOINTS))
@@ -271,19 +259,12 @@ def matrix(django_db_setup, django_db_blocker):
 def test_permission_matrix(matrix, db, role, endpoint):
     label, action, allowed, call = ENDPOINTS[endpoint]
     response = call(matrix.clients[role], matrix)
-    expected = allowed if role_allows(role, label, action) else 403
-    assert response.status_code == expected, (role, endpoint, response.content)
+    assert_answer(
+        response, allowed=allowed, permitted=role_allows(role, label, action), case=(role, endpoint)
+    )
 
 
 def test_the_matrix_covers_every_price_list_endpoint(db):
-    from django.test import Client
-
-    document = Client().get("/api/v1/openapi.json").json()
-    ours = {
-        (method, path)
-        for path, operations in document["paths"].items()
-        for method, operation in operations.items()
-        if "Price lists" in operation.get("tags", [])
-    }
+    ours = tagged_operations("Price lists")
     assert ours == set(ROUTES.values())
     assert set(ROUTES) == set(ENDPOINTS)

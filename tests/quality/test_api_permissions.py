@@ -13,10 +13,9 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.db import transaction
-from django.test import Client, override_settings
+from django.test import override_settings
 
-from crossdock.core.roles import Role, role_allows
+from crossdock.core.roles import Role
 from crossdock.quality.models import Disposition, Inspection
 from crossdock.quality.services.inspections import (
     CheckOutcome,
@@ -27,6 +26,13 @@ from crossdock.quality.services.plans import CheckDraft
 from tests import factories
 from tests.api.conftest import ApiClient
 from tests.inventory.conftest import SYSTEM
+from tests.permission_matrix import (
+    allows_all,
+    assert_answer,
+    module_matrix,
+    role_endpoint_cases,
+    tagged_operations,
+)
 from tests.purchasing.conftest import Buying
 from tests.quality.conftest import make_plan, receive
 
@@ -153,50 +159,27 @@ ENDPOINTS: dict[str, tuple[str, str, list[tuple[str, str]], int, Any]] = {
 }  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def matrix(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            from crossdock.masterdata.reference import ensure_reference_data
-
-            ensure_reference_data()
-            yield Matrix()
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
+matrix = module_matrix(Matrix)
 
 
 def permitted(role: Role, endpoint: str) -> bool:
-    return all(role_allows(role, label, action) for label, action in ENDPOINTS[endpoint][2])
+    return allows_all(role, ENDPOINTS[endpoint][2])
 
 
-CASES = [
-    pytest.param(role, endpoint, id=f"{role}-{endpoint}")
-    for role in ROLES
-    for endpoint in ENDPOINTS
-]
+CASES = role_endpoint_cases(ENDPOINTS)
 
 
 @pytest.mark.parametrize(("role", "endpoint"), CASES)
 def test_permission_matrix(matrix, db, role, endpoint):
     _method, _path, _needs, allowed, call = ENDPOINTS[endpoint]
     response = call(matrix.clients[role], matrix)
-    expected = allowed if permitted(role, endpoint) else 403
-    assert response.status_code == expected, (role, endpoint, response.content[:500])
-    if expected == 403:
-        assert response.json()["code"] == "forbidden"
+    assert_answer(
+        response, allowed=allowed, permitted=permitted(role, endpoint), case=(role, endpoint)
+    )
 
 
 def test_the_matrix_covers_every_quality_endpoint(db):
-    document = Client().get("/api/v1/openapi.json").json()
-    ours = {
-        (method, path)
-        for path, operations in document["paths"].items()
-        for method, operation in operations.items()
-        if "Quality" in operation.get("tags", [])
-    }
+    ours = tagged_operations("Quality")
     assert ours == {(method, path) for method, path, *_ in ENDPOINTS.values()}
 
 
