@@ -150,8 +150,46 @@ def _purchases(
     return baseline, judged
 
 
-def _order_url(line: loading.PurchaseLineRow) -> str:
-    return reverse("purchasing:order_detail", args=[line.order_id])
+def _span(context: dict[str, Any], documents: str) -> str:
+    """'over 12 order lines from 2025-01-03 to 2025-11-28' for a baseline context."""
+    return (
+        f"over {context['baseline_count']} {documents} from {context['baseline_from']} "
+        f"to {context['baseline_to']}"
+    )
+
+
+def _range(context: dict[str, Any]) -> str:
+    """The baseline's lowest–highest value, as people read them."""
+    low, high = Decimal(context["baseline_low"]), Decimal(context["baseline_high"])
+    return f"{_shown(low)}–{_shown(high)}"
+
+
+def _purchase_anomaly(
+    line: loading.PurchaseLineRow,
+    outlier: detection.Outlier,
+    *,
+    title: str,
+    explanation: str,
+    details: dict[str, Any],
+) -> Wanted:
+    """The queue item of one unusual purchase order line; ``details`` adds to its context."""
+    return Wanted(
+        key=f"po-line:{line.line_id}",
+        company_id=line.company_id,
+        title=title,
+        document_label=line.reference,
+        document_url=reverse("purchasing:order_detail", args=[line.order_id]),
+        severity=_severity(outlier.z, outlier.baseline.threshold),
+        warehouse_id=line.warehouse_id,
+        since=_since(line.order_date),
+        context={
+            "explanation": explanation,
+            **details,
+            "product": line.sku,
+            "supplier": line.supplier,
+            "order": line.reference,
+        },
+    )
 
 
 @source(
@@ -183,33 +221,22 @@ def unusual_purchase_prices(today: datetime.date, company_ids: frozenset[int]) -
         explanation = (
             f"Unit price {_shown(line.unit_price)} {line.currency} is {abs(outlier.z):.1f} "
             f"robust SDs {outlier.direction} this supplier's median {_shown(median)} "
-            f"{line.currency} over {context['baseline_count']} order lines from "
-            f"{context['baseline_from']} to {context['baseline_to']} (earlier prices "
-            f"{_shown(Decimal(context['baseline_low']))}–"
-            f"{_shown(Decimal(context['baseline_high']))}; threshold "
-            f"{outlier.baseline.threshold:.1f})."
+            f"{line.currency} {_span(context, 'order lines')} (earlier prices "
+            f"{_range(context)}; threshold {outlier.baseline.threshold:.1f})."
         )
-        yield Wanted(
-            key=f"po-line:{line.line_id}",
-            company_id=line.company_id,
+        yield _purchase_anomaly(
+            line,
+            outlier,
             title=(
                 f"{line.reference}: {line.sku} at {_shown(line.unit_price)} {line.currency} "
                 f"from {line.supplier} — {abs(outlier.z):.1f} robust SDs {outlier.direction} "
                 f"the usual {_shown(median)}"
             ),
-            document_label=line.reference,
-            document_url=_order_url(line),
-            severity=_severity(outlier.z, outlier.baseline.threshold),
-            warehouse_id=line.warehouse_id,
-            since=_since(line.order_date),
-            context={
-                "explanation": explanation,
+            explanation=explanation,
+            details={
                 "measure": "unit price",
                 "observed": str(line.unit_price),
                 "currency": line.currency,
-                "product": line.sku,
-                "supplier": line.supplier,
-                "order": line.reference,
                 "compared_with": "this supplier's order lines for the product",
                 **context,
             },
@@ -247,33 +274,23 @@ def unusual_purchase_quantities(
         factor = float(line.quantity / median) if median else math.inf
         explanation = (
             f"Quantity {_shown(line.quantity)} is {factor:.1f} × the median "
-            f"{_shown(median)} this warehouse ordered of {line.sku} over "
-            f"{context['baseline_count']} order lines from {context['baseline_from']} to "
-            f"{context['baseline_to']} (earlier quantities "
-            f"{_shown(Decimal(context['baseline_low']))}–"
-            f"{_shown(Decimal(context['baseline_high']))}): {abs(outlier.z):.1f} robust SDs "
-            f"{outlier.direction} on a log scale, threshold {outlier.baseline.threshold:.1f}."
+            f"{_shown(median)} this warehouse ordered of {line.sku} "
+            f"{_span(context, 'order lines')} (earlier quantities {_range(context)}): "
+            f"{abs(outlier.z):.1f} robust SDs {outlier.direction} on a log scale, threshold "
+            f"{outlier.baseline.threshold:.1f}."
         )
-        yield Wanted(
-            key=f"po-line:{line.line_id}",
-            company_id=line.company_id,
+        yield _purchase_anomaly(
+            line,
+            outlier,
             title=(
                 f"{line.reference}: {_shown(line.quantity)} × {line.sku} is {factor:.1f} × "
                 f"the usual {_shown(median)}"
             ),
-            document_label=line.reference,
-            document_url=_order_url(line),
-            severity=_severity(outlier.z, outlier.baseline.threshold),
-            warehouse_id=line.warehouse_id,
-            since=_since(line.order_date),
-            context={
-                "explanation": explanation,
+            explanation=explanation,
+            details={
                 "measure": "quantity (log scale)",
                 "observed": str(line.quantity),
                 "ratio_to_median": round(factor, 2),
-                "product": line.sku,
-                "supplier": line.supplier,
-                "order": line.reference,
                 "compared_with": "this warehouse's order lines for the product",
                 **context,
             },
@@ -320,9 +337,8 @@ def unusual_stock_adjustments(
         explanation = (
             f"A {sign} of {_shown(row.quantity)} × {row.sku} worth {_shown(row.value)} "
             f"{row.currency} at standard cost is {float(row.value / median):.1f} × the median "
-            f"adjustment line {_shown(median)} {row.currency} at {row.warehouse} over "
-            f"{context['baseline_count']} lines from {context['baseline_from']} to "
-            f"{context['baseline_to']} (largest before: "
+            f"adjustment line {_shown(median)} {row.currency} at {row.warehouse} "
+            f"{_span(context, 'lines')} (largest before: "
             f"{_shown(Decimal(context['baseline_high']))}): {outlier.z:.1f} robust SDs above "
             f"on a log scale, threshold {outlier.baseline.threshold:.1f}."
         )
