@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from ninja import Field, Header, Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from crossdock.accounting import reports, selectors, services
 from crossdock.accounting.models import (
@@ -22,6 +22,7 @@ from crossdock.accounting.models import (
 )
 from crossdock.accounting.services import EntryDraft, LineDraft
 from crossdock.api.errors import Problem
+from crossdock.api.headers import IdempotencyKeyHeader
 from crossdock.api.http import json_response
 from crossdock.api.idempotency import idempotent
 from crossdock.api.pagination import decode_cursor, encode_cursor, paginate
@@ -33,7 +34,6 @@ from crossdock.core.fields import MONEY_SCALE
 
 router = Router(tags=["Accounting"])
 ERRORS = frozenset({400, 401, 403, 404, 409, 412, 422})
-IDEMPOTENCY_DOC = "Any unique string; a retry with the same key replays the first answer."
 
 if TYPE_CHECKING:
     Money = Decimal
@@ -366,9 +366,7 @@ def list_entries(request: HttpRequest, params: Query[EntryParams]) -> HttpRespon
 def create_entry(
     request: HttpRequest,
     payload: EntryIn,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     require_permission(request.user, JournalEntry, "add")
     draft = _draft(request.user, payload)
@@ -399,9 +397,7 @@ def get_entry(request: HttpRequest, id: int) -> HttpResponse:
 def post_entry(
     request: HttpRequest,
     id: int,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     entry = _entry(request.user, id, "change")
     services.post_draft(_actor(request), entry.pk)
@@ -419,9 +415,7 @@ def reverse_entry(
     request: HttpRequest,
     id: int,
     payload: ReverseIn,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     entry = _entry(request.user, id, "change")
     reversal = services.reverse_entry(_actor(request), entry.pk, payload.date)

@@ -7,13 +7,14 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Field, Header, Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from crossdock.accounting import reports
 from crossdock.accounting.models import DunningLetter, DunningLevel, DunningRun
 from crossdock.accounting.pdf import dunning_letter_pdf
 from crossdock.accounting.services import dunning
 from crossdock.api.errors import Problem
+from crossdock.api.headers import IdempotencyKeyHeader
 from crossdock.api.http import json_response
 from crossdock.api.idempotency import idempotent
 from crossdock.api.pagination import paginate
@@ -25,7 +26,6 @@ from crossdock.core.fields import MONEY_SCALE
 
 router = Router(tags=["Dunning"])
 ERRORS = frozenset({400, 401, 403, 404, 409, 412, 422})
-IDEMPOTENCY_DOC = "Any unique string; a retry with the same key replays the first answer."
 
 if TYPE_CHECKING:
     Money = Decimal
@@ -237,9 +237,7 @@ def list_levels(request: HttpRequest, params: Query[LevelParams]) -> HttpRespons
 def configure_levels(
     request: HttpRequest,
     payload: LevelsIn,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     require_permission(request.user, DunningLevel, "change")
     company = reports.company_in_scope(request.user, payload.company)
@@ -291,9 +289,7 @@ def list_runs(request: HttpRequest, params: Query[RunParams]) -> HttpResponse:
 def run(
     request: HttpRequest,
     payload: RunIn,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     require_permission(request.user, DunningRun, "add")
     company = reports.company_in_scope(request.user, payload.company)
@@ -378,9 +374,7 @@ def act_on_letter(
     request: HttpRequest,
     id: int,
     action: Literal["send", "cancel"],
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     letter = _letter(request.user, id, "change")
     LETTER_ACTIONS[action](_actor(request), letter.pk)

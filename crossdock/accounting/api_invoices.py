@@ -5,12 +5,13 @@ import datetime
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Field, Header, Router
+from ninja import Field, Router
 
 from crossdock.accounting.models import Invoice
 from crossdock.accounting.pdf import invoice_pdf
 from crossdock.accounting.services import invoice_sources, invoicing
 from crossdock.api.errors import Problem
+from crossdock.api.headers import IdempotencyKeyHeader
 from crossdock.api.http import json_response
 from crossdock.api.idempotency import idempotent
 from crossdock.api.queries import require_permission
@@ -20,7 +21,6 @@ from crossdock.core.errors import NotFoundError
 
 router = Router(tags=["Invoices and bills"])
 ERRORS = frozenset({400, 401, 403, 404, 409, 412, 422})
-IDEMPOTENCY_DOC = "Any unique string; a retry with the same key replays the first answer."
 
 
 class FromTransferIn(InputSchema):
@@ -96,9 +96,7 @@ def get_invoice_pdf(request: HttpRequest, id: int) -> HttpResponse:
 def post(
     request: HttpRequest,
     id: int,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     invoice = _invoice(request.user, id, "change")
     invoicing.post_invoice(Actor.of(request.user), invoice.pk)
@@ -111,9 +109,7 @@ def post(
 def cancel(
     request: HttpRequest,
     id: int,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     invoice = _invoice(request.user, id, "change")
     invoicing.cancel_invoice(Actor.of(request.user), invoice.pk)
@@ -127,9 +123,7 @@ def credit_note(
     request: HttpRequest,
     id: int,
     payload: CreditIn,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     invoice = _invoice(request.user, id)
     require_permission(request.user, Invoice, "add")
@@ -143,9 +137,7 @@ def credit_note(
 def from_delivery(
     request: HttpRequest,
     payload: FromTransferIn,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     require_permission(request.user, Invoice, "add")
     invoice = invoice_sources.invoice_from_delivery(
@@ -160,9 +152,7 @@ def from_delivery(
 def from_receipt(
     request: HttpRequest,
     payload: FromTransferIn,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     require_permission(request.user, Invoice, "add")
     bill = invoice_sources.bill_from_receipt(

@@ -5,7 +5,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Field, Header, Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from crossdock.accounting import reports
 from crossdock.accounting.models import LandedCost, SplitMethod
@@ -16,6 +16,7 @@ from crossdock.accounting.services.landed import (
     post_landed_cost,
 )
 from crossdock.api.errors import Problem
+from crossdock.api.headers import IdempotencyKeyHeader
 from crossdock.api.http import json_response
 from crossdock.api.idempotency import idempotent
 from crossdock.api.pagination import paginate
@@ -27,7 +28,6 @@ from crossdock.core.fields import MONEY_SCALE
 
 router = Router(tags=["Landed costs"])
 ERRORS = frozenset({400, 401, 403, 404, 409, 412, 422})
-IDEMPOTENCY_DOC = "Any unique string; a retry with the same key replays the first answer."
 
 if TYPE_CHECKING:
     Money = Decimal
@@ -172,9 +172,7 @@ def list_landed_costs(request: HttpRequest, params: Query[LandedCostParams]) -> 
 def create(
     request: HttpRequest,
     payload: LandedCostIn,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     require_permission(request.user, LandedCost, "add")
     company = reports.company_in_scope(request.user, payload.company)
@@ -215,9 +213,7 @@ def get_landed_cost(request: HttpRequest, id: int) -> HttpResponse:
 def post(
     request: HttpRequest,
     id: int,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     landed = _landed_cost(request.user, id, "change")
     post_landed_cost(Actor.of(request.user), landed.pk)
@@ -234,9 +230,7 @@ def post(
 def cancel(
     request: HttpRequest,
     id: int,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     landed = _landed_cost(request.user, id, "change")
     cancel_landed_cost(Actor.of(request.user), landed.pk)

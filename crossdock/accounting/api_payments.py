@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Field, Header, Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from crossdock.accounting import reports
 from crossdock.accounting.models import (
@@ -17,6 +17,7 @@ from crossdock.accounting.models import (
 )
 from crossdock.accounting.services import payments
 from crossdock.api.errors import Problem
+from crossdock.api.headers import IdempotencyKeyHeader
 from crossdock.api.http import json_response
 from crossdock.api.idempotency import idempotent
 from crossdock.api.pagination import paginate
@@ -29,7 +30,6 @@ from crossdock.masterdata.models import Company
 
 router = Router(tags=["Payments"])
 ERRORS = frozenset({400, 401, 403, 404, 409, 412, 422})
-IDEMPOTENCY_DOC = "Any unique string; a retry with the same key replays the first answer."
 
 if TYPE_CHECKING:
     Money = Decimal
@@ -316,9 +316,7 @@ def list_payments(request: HttpRequest, params: Query[PaymentParams]) -> HttpRes
 def register_payment(
     request: HttpRequest,
     payload: PaymentIn,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     require_permission(request.user, Payment, "add")
     company = reports.company_in_scope(request.user, payload.company)
@@ -357,9 +355,7 @@ def allocate(
     request: HttpRequest,
     id: int,
     payload: AllocateIn,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     payment = _payment(request.user, id, "change")
     payments.allocate_payment(
@@ -406,9 +402,7 @@ def offset(
     request: HttpRequest,
     id: int,
     payload: OffsetIn,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     require_permission(request.user, Payment, "change")
     item = _items(request.user).filter(pk=id).first()
@@ -458,9 +452,7 @@ def list_runs(request: HttpRequest, params: Query[RunParams]) -> HttpResponse:
 def create_run(
     request: HttpRequest,
     payload: RunIn,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     require_permission(request.user, PaymentRun, "add")
     company = reports.company_in_scope(request.user, payload.company)
@@ -502,9 +494,7 @@ def act_on_run(
     request: HttpRequest,
     id: int,
     action: Literal["submit", "pay", "cancel"],
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     run = _run(request.user, id, "change")
     RUN_ACTIONS[action](_actor(request), run.pk)

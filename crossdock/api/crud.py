@@ -20,6 +20,7 @@ from ninja import Header, Query, Router, Schema
 
 from crossdock.api import imports, queries
 from crossdock.api.errors import Problem
+from crossdock.api.headers import IdempotencyKeyHeader, IfMatchHeader
 from crossdock.api.http import etag, expected_version, json_response
 from crossdock.api.idempotency import idempotent
 from crossdock.api.pagination import paginate
@@ -37,8 +38,6 @@ from crossdock.masterdata.exports import export_rows
 from crossdock.masterdata.registry import RecordType
 
 ERRORS = frozenset({400, 401, 403, 404, 409, 412, 422})
-IF_MATCH_DOC = 'The ETag of the version you edited (e.g. "3"); 412 if the record changed since.'
-IDEMPOTENCY_DOC = "Any unique string; a retry with the same key replays the first answer."
 
 
 def _annotate(view: Callable[..., Any], **types: Any) -> Callable[..., Any]:
@@ -88,9 +87,7 @@ def build_router(record_type: RecordType) -> Router:
     def create_record(
         request: HttpRequest,
         payload: Schema,
-        idempotency_key: str | None = Header(
-            None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-        ),
+        idempotency_key: IdempotencyKeyHeader = None,
     ) -> HttpResponse:
         queries.require_permission(request.user, model, "add")
         data = payload.model_dump(exclude_unset=True)
@@ -114,7 +111,7 @@ def build_router(record_type: RecordType) -> Router:
         request: HttpRequest,
         id: int,
         payload: Schema,
-        if_match: str | None = Header(None, alias="If-Match", description=IF_MATCH_DOC),
+        if_match: IfMatchHeader = None,
     ) -> HttpResponse:
         queries.require_permission(request.user, model, "change")
         data = payload.model_dump(exclude_unset=True)
@@ -127,7 +124,7 @@ def build_router(record_type: RecordType) -> Router:
     def delete_record(
         request: HttpRequest,
         id: int,
-        if_match: str | None = Header(None, alias="If-Match", description=IF_MATCH_DOC),
+        if_match: IfMatchHeader = None,
     ) -> HttpResponse:
         queries.require_permission(request.user, model, "delete")
         version = expected_version(if_match)

@@ -11,11 +11,12 @@ permissions of the record type.
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import File, Header, Query, Router, Schema
+from ninja import File, Query, Router, Schema
 from ninja.files import UploadedFile
 
 from crossdock.api import queries
 from crossdock.api.errors import Problem, problem
+from crossdock.api.headers import IdempotencyKeyHeader
 from crossdock.api.http import json_response
 from crossdock.api.idempotency import idempotent
 from crossdock.core.context import Actor
@@ -56,7 +57,7 @@ def add_import_route(router: Router, record_type: RecordType) -> None:
         request: HttpRequest,
         file: File[UploadedFile],
         dry_run: Query[bool] = False,
-        idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
+        idempotency_key: IdempotencyKeyHeader = None,
     ) -> HttpResponse:
         queries.require_permission(request.user, model, "add")
         queries.require_permission(request.user, model, "change")

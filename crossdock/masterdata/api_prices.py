@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from ninja import Field, Header, Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from crossdock.api.errors import Problem
+from crossdock.api.headers import IdempotencyKeyHeader
 from crossdock.api.http import json_response
 from crossdock.api.idempotency import idempotent
 from crossdock.api.pagination import paginate
@@ -30,7 +31,6 @@ from crossdock.masterdata.selectors import price_for
 
 router = Router(tags=["Price lists"])
 ERRORS = frozenset({400, 401, 403, 404, 409, 412, 422})
-IDEMPOTENCY_DOC = "Any unique string; a retry with the same key replays the first answer."
 
 if TYPE_CHECKING:
     Price = Decimal
@@ -259,9 +259,7 @@ def list_price_lists(request: HttpRequest, params: Query[ListParams]) -> HttpRes
 def create_price_list(
     request: HttpRequest,
     payload: PriceListIn,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     require_permission(request.user, PriceList, "add")
     company = Company.objects.in_scope_of(request.user).filter(pk=payload.company).first()
@@ -334,9 +332,7 @@ def look_up_price(request: HttpRequest, id: int, params: Query[QuoteParams]) -> 
 def propose(
     request: HttpRequest,
     payload: PriceChangeIn,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     require_permission(request.user, PriceListChange, "add")
     price_list = PriceList.objects.in_scope_of(request.user).filter(pk=payload.price_list).first()
@@ -379,9 +375,7 @@ def get_change(request: HttpRequest, id: int) -> HttpResponse:
 def submit(
     request: HttpRequest,
     id: int,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     change = _change(request.user, id, "change")
     pricing.submit_price_change(_actor(request), change.pk)

@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
-from ninja import Field, Header, Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from crossdock.api.errors import Problem
+from crossdock.api.headers import IdempotencyKeyHeader, IfMatchHeader
 from crossdock.api.http import expected_version, json_response
 from crossdock.api.idempotency import idempotent
 from crossdock.api.pagination import paginate
@@ -41,8 +42,6 @@ from crossdock.planning.services.run import run_replenishment
 
 router = Router(tags=["Replenishment"])
 ERRORS = frozenset({400, 401, 403, 404, 409, 412, 422})
-IDEMPOTENCY_DOC = "Any unique string; a retry with the same key replays the first answer."
-IF_MATCH_DOC = 'The ETag of the version you edited (e.g. "3"); 412 if it changed since.'
 Cursor = Annotated[Text, Field(max_length=1000)]
 
 if TYPE_CHECKING:
@@ -144,9 +143,7 @@ def _company(user: Any, pk: int) -> Company:
 def start_run(
     request: HttpRequest,
     payload: RunIn,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     require_permission(request.user, ReplenishmentRun, "add")
     company = _company(request.user, payload.company)
@@ -486,9 +483,7 @@ def _acted(rows: list[Suggestion]) -> HttpResponse:
 def approve(
     request: HttpRequest,
     payload: IdsIn,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     require_permission(request.user, Suggestion, "change")
     return _acted(suggestions.approve_suggestions(_actor(request), payload.ids))
@@ -504,9 +499,7 @@ def approve(
 def reject(
     request: HttpRequest,
     payload: RejectIn,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     require_permission(request.user, Suggestion, "change")
     return _acted(suggestions.reject_suggestions(_actor(request), payload.ids, payload.reason))
@@ -522,9 +515,7 @@ def reject(
 def change_quantities(
     request: HttpRequest,
     payload: QuantitiesIn,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     require_permission(request.user, Suggestion, "change")
     changes = [suggestions.QuantityChange(c.id, c.quantity) for c in payload.changes]
@@ -544,9 +535,7 @@ def change_quantities(
 def convert(
     request: HttpRequest,
     payload: ConvertIn,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     require_permission(request.user, Suggestion, "change")
     result = suggestions.convert_suggestions(_actor(request), payload.ids, payload.into)
@@ -662,10 +651,8 @@ def list_policies(request: HttpRequest, params: Query[PolicyParams]) -> HttpResp
 def set_policy(
     request: HttpRequest,
     payload: PolicyIn,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
-    if_match: str | None = Header(None, alias="If-Match", description=IF_MATCH_DOC),
+    idempotency_key: IdempotencyKeyHeader = None,
+    if_match: IfMatchHeader = None,
 ) -> HttpResponse:
     require_permission(request.user, ReorderPolicy, "add")
     draft = policies.PolicyDraft(
@@ -805,9 +792,7 @@ def list_overrides(request: HttpRequest, params: Query[OverrideParams]) -> HttpR
 def create_override(
     request: HttpRequest,
     payload: OverrideIn,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     require_permission(request.user, ForecastOverride, "add")
     draft = policies.OverrideDraft(
@@ -833,9 +818,7 @@ def create_override(
 def end_override(
     request: HttpRequest,
     id: int,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     require_permission(request.user, ForecastOverride, "change")
     return json_response(override_data(policies.end_forecast_override(_actor(request), id)))

@@ -25,12 +25,13 @@ from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from ninja import Field, File, Header, Query, Router, Schema
+from ninja import Field, File, Query, Router, Schema
 from ninja.files import UploadedFile
 
 from crossdock.accounting.models import Invoice
 from crossdock.accounting.models.invoices import InvoiceKind
 from crossdock.api.errors import Problem
+from crossdock.api.headers import IdempotencyKeyHeader, IfMatchHeader
 from crossdock.api.http import expected_version, json_response
 from crossdock.api.idempotency import idempotent
 from crossdock.api.imports import MAX_UPLOAD_BYTES
@@ -66,8 +67,6 @@ from crossdock.purchasing.services.catalogue_import import import_catalogue
 
 router = Router(tags=["Purchasing"])
 ERRORS = frozenset({400, 401, 403, 404, 409, 412, 422})
-IDEMPOTENCY_DOC = "Any unique string; a retry with the same key replays the first answer."
-IF_MATCH_DOC = 'The ETag of the version you edited (e.g. "3"); 412 if it changed since.'
 PURCHASE_ORDER = "purchase-order"
 
 if TYPE_CHECKING:
@@ -773,9 +772,7 @@ def list_offers(request: HttpRequest, params: Query[OfferParams]) -> HttpRespons
 def create_offer(
     request: HttpRequest,
     payload: OfferIn,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     require_permission(request.user, SupplierProduct, "add")
     company = _company(request.user, payload.company)
@@ -820,7 +817,7 @@ def replace_offer(
     request: HttpRequest,
     id: int,
     payload: OfferIn,
-    if_match: str | None = Header(None, alias="If-Match", description=IF_MATCH_DOC),
+    if_match: IfMatchHeader = None,
 ) -> HttpResponse:
     offer = _offer(request.user, id, "change")
     if payload.company != offer.company_id:
@@ -847,7 +844,7 @@ def update_offer(
     request: HttpRequest,
     id: int,
     payload: OfferPatch,
-    if_match: str | None = Header(None, alias="If-Match", description=IF_MATCH_DOC),
+    if_match: IfMatchHeader = None,
 ) -> HttpResponse:
     offer = _offer(request.user, id, "change")
     sent = payload.model_dump(exclude_unset=True)
@@ -931,9 +928,7 @@ def list_orders(request: HttpRequest, params: Query[OrderParams]) -> HttpRespons
 def create_order(
     request: HttpRequest,
     payload: OrderIn,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     require_permission(request.user, PurchaseOrder, "add")
     warehouse = _warehouse(request.user, payload.warehouse)
@@ -968,7 +963,7 @@ def revise_order(
     request: HttpRequest,
     id: int,
     payload: OrderLinesIn,
-    if_match: str | None = Header(None, alias="If-Match", description=IF_MATCH_DOC),
+    if_match: IfMatchHeader = None,
 ) -> HttpResponse:
     order = _order(request.user, id, "change")
     draft = orders.OrderDraft(
@@ -1002,9 +997,7 @@ def _act(request: HttpRequest, id: int, act: Callable[[Actor, int], Any]) -> Htt
 def submit_order(
     request: HttpRequest,
     id: int,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     return _act(request, id, orders.submit_purchase_order)
 
@@ -1019,9 +1012,7 @@ def submit_order(
 def send_order(
     request: HttpRequest,
     id: int,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     return _act(request, id, orders.send_purchase_order)
 
@@ -1037,9 +1028,7 @@ def confirm_order(
     request: HttpRequest,
     id: int,
     payload: ConfirmIn,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     order = _order(request.user, id, "change")
     answers = [orders.Confirmation(x.line_id, x.quantity, x.date) for x in payload.lines]
@@ -1058,9 +1047,7 @@ def cancel_order(
     request: HttpRequest,
     id: int,
     payload: ReasonIn,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     order = _order(request.user, id, "change")
     orders.cancel_purchase_order(_actor(request), order.pk, payload.reason)
@@ -1078,9 +1065,7 @@ def close_order(
     request: HttpRequest,
     id: int,
     payload: ReasonIn,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     order = _order(request.user, id, "change")
     orders.close_purchase_order(_actor(request), order.pk, payload.reason)
@@ -1101,9 +1086,7 @@ def receive_order(
     request: HttpRequest,
     id: int,
     payload: ReceiveIn,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     order = _order(request.user, id)
     require_permission(request.user, Transfer, "add")
@@ -1140,9 +1123,7 @@ def bill_order(
     request: HttpRequest,
     id: int,
     payload: BillIn,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     order = _order(request.user, id)
     require_permission(request.user, Invoice, "add")
@@ -1249,9 +1230,7 @@ def get_match(request: HttpRequest, invoice_id: int) -> HttpResponse:
 def rematch(
     request: HttpRequest,
     invoice_id: int,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     require_permission(request.user, BillMatch, "change")
     require_permission(request.user, Invoice, "change")
@@ -1277,9 +1256,7 @@ def accept(
     request: HttpRequest,
     invoice_id: int,
     payload: NoteIn,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     match = _match(request.user, invoice_id, "change")
     matching.accept_variance(_actor(request), match.invoice_id, payload.note)
@@ -1297,9 +1274,7 @@ def request_credit(
     request: HttpRequest,
     invoice_id: int,
     payload: NoteIn,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     match = _match(request.user, invoice_id, "change")
     matching.request_credit_note(_actor(request), match.invoice_id, payload.note)
@@ -1430,9 +1405,7 @@ def scorecard_trend(
 def apply_risk(
     request: HttpRequest,
     payload: RiskClassesIn,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     require_permission(request.user, PurchaseOrder, "view")
     require_permission(request.user, Partner, "change")
@@ -1514,9 +1487,7 @@ def list_exceptions(request: HttpRequest, params: Query[ExceptionParams]) -> Htt
 @idempotent
 def refresh_queue(
     request: HttpRequest,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     require_permission(request.user, PurchaseOrder, "change")
     started = timezone.now()
@@ -1544,9 +1515,7 @@ def refresh_queue(
 def resend_order(
     request: HttpRequest,
     id: int,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     require_permission(request.user, PurchaseException, "view")
     require_permission(request.user, PurchaseOrder, "change")
@@ -1598,9 +1567,7 @@ def import_offers(
     company: Query[int],
     file: File[UploadedFile],
     dry_run: Query[bool] = False,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     require_permission(request.user, SupplierProduct, "add")
     require_permission(request.user, SupplierProduct, "change")
@@ -1724,9 +1691,7 @@ def import_bill(
     company: Query[int],
     file: File[UploadedFile],
     dry_run: Query[bool] = False,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     require_permission(request.user, Invoice, "add")
     require_permission(request.user, BillMatch, "change")

@@ -11,10 +11,11 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Field, File, Header, Query, Router, Schema
+from ninja import Field, File, Query, Router, Schema
 from ninja.files import UploadedFile
 
 from crossdock.api.errors import Problem
+from crossdock.api.headers import IdempotencyKeyHeader, IfMatchHeader
 from crossdock.api.http import expected_version, json_response
 from crossdock.api.idempotency import idempotent
 from crossdock.api.imports import MAX_UPLOAD_BYTES
@@ -38,8 +39,6 @@ from crossdock.purchasing.services.quote_import import import_quotes
 
 router = Router(tags=["Purchasing"])
 ERRORS = frozenset({400, 401, 403, 404, 409, 412, 422})
-IDEMPOTENCY_DOC = "Any unique string; a retry with the same key replays the first answer."
-IF_MATCH_DOC = 'The ETag of the version you edited (e.g. "3"); 412 if it changed since.'
 
 if TYPE_CHECKING:
     Price = Decimal
@@ -363,9 +362,7 @@ def list_requisitions(request: HttpRequest, params: Query[ListParams]) -> HttpRe
 def create_requisition(
     request: HttpRequest,
     payload: RequisitionIn,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     require_permission(request.user, PurchaseRequisition, "add")
     draft = _requisition_draft(request.user, payload)
@@ -393,7 +390,7 @@ def replace_requisition(
     request: HttpRequest,
     id: int,
     payload: RequisitionIn,
-    if_match: str | None = Header(None, alias="If-Match", description=IF_MATCH_DOC),
+    if_match: IfMatchHeader = None,
 ) -> HttpResponse:
     found = _requisition(request.user, id, "change")
     sourcing.update_requisition(
@@ -415,9 +412,7 @@ def replace_requisition(
 def submit_requisition(
     request: HttpRequest,
     id: int,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     found = _requisition(request.user, id, "change")
     sourcing.submit_requisition(_actor(request), found.pk)
@@ -435,9 +430,7 @@ def cancel_requisition(
     request: HttpRequest,
     id: int,
     payload: ReasonIn,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     found = _requisition(request.user, id, "change")
     sourcing.cancel_requisition(_actor(request), found.pk, payload.reason)
@@ -457,9 +450,7 @@ def cancel_requisition(
 def convert_requisition(
     request: HttpRequest,
     id: int,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     found = _requisition(request.user, id, "change")
     require_permission(request.user, PurchaseOrder, "add")
@@ -478,9 +469,7 @@ def requisition_rfq(
     request: HttpRequest,
     id: int,
     payload: SuppliersIn,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     found = _requisition(request.user, id, "change")
     require_permission(request.user, RequestForQuotation, "add")
@@ -514,9 +503,7 @@ def list_rfqs(request: HttpRequest, params: Query[ListParams]) -> HttpResponse:
 def create_rfq(
     request: HttpRequest,
     payload: RfqIn,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     require_permission(request.user, RequestForQuotation, "add")
     warehouse = _warehouse(request.user, payload.warehouse)
@@ -551,9 +538,7 @@ def get_rfq(request: HttpRequest, id: int) -> HttpResponse:
 def send_rfq(
     request: HttpRequest,
     id: int,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     found = _rfq(request.user, id, "change")
     sourcing.send_rfq(_actor(request), found.pk)
@@ -571,9 +556,7 @@ def cancel_rfq(
     request: HttpRequest,
     id: int,
     payload: ReasonIn,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     found = _rfq(request.user, id, "change")
     sourcing.cancel_rfq(_actor(request), found.pk, payload.reason)
@@ -594,9 +577,7 @@ def record_quotes(
     request: HttpRequest,
     id: int,
     payload: QuotesIn,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     found = _rfq(request.user, id, "change")
     drafts = [
@@ -644,9 +625,7 @@ def import_rfq_quotes(
     id: int,
     file: File[UploadedFile],
     dry_run: Query[bool] = False,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     found = _rfq(request.user, id, "change")
     filename = file.name or "upload"
@@ -730,9 +709,7 @@ def award_rfq(
     request: HttpRequest,
     id: int,
     payload: AwardIn,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     found = _rfq(request.user, id, "change")
     require_permission(request.user, PurchaseOrder, "add")

@@ -11,9 +11,10 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Field, Header, Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from crossdock.api.errors import Problem
+from crossdock.api.headers import IdempotencyKeyHeader, IfMatchHeader
 from crossdock.api.http import expected_version, json_response
 from crossdock.api.idempotency import idempotent
 from crossdock.api.pagination import paginate
@@ -38,8 +39,6 @@ from crossdock.quality.services import inspections, nonconformance, plans
 
 router = Router(tags=["Quality"])
 ERRORS = frozenset({400, 401, 403, 404, 409, 412, 422})
-IDEMPOTENCY_DOC = "Any unique string; a retry with the same key replays the first answer."
-IF_MATCH_DOC = 'The ETag of the version you edited (e.g. "3"); 412 if it changed since.'
 
 if TYPE_CHECKING:
     Quantity = Decimal
@@ -396,9 +395,7 @@ def list_plans(request: HttpRequest, params: Query[PlanParams]) -> HttpResponse:
 def create_plan(
     request: HttpRequest,
     payload: PlanIn,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     require_permission(request.user, InspectionPlan, "add")
     company = _company(request.user, payload.company)
@@ -430,7 +427,7 @@ def replace_plan(
     request: HttpRequest,
     id: int,
     payload: PlanIn,
-    if_match: str | None = Header(None, alias="If-Match", description=IF_MATCH_DOC),
+    if_match: IfMatchHeader = None,
 ) -> HttpResponse:
     plan = _plan(request.user, id, "change")
     if payload.company != plan.company_id:
@@ -507,9 +504,7 @@ def record_results(
     request: HttpRequest,
     id: int,
     payload: ResultsIn,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     inspection = _inspection(request.user, id, "change")
     inspections.record_results(
@@ -583,9 +578,7 @@ def return_to_vendor(
     request: HttpRequest,
     id: int,
     payload: ReturnIn,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     found = _nonconformance(request.user, id, "change")
     require_permission(request.user, Transfer, "add")

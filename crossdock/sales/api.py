@@ -17,11 +17,12 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
-from ninja import Field, File, Header, Query, Router, Schema
+from ninja import Field, File, Query, Router, Schema
 from ninja.files import UploadedFile
 
 from crossdock.accounting.models import Invoice
 from crossdock.api.errors import Problem, problem
+from crossdock.api.headers import IdempotencyKeyHeader, IfMatchHeader
 from crossdock.api.http import expected_version, json_response
 from crossdock.api.idempotency import idempotent
 from crossdock.api.imports import MAX_UPLOAD_BYTES
@@ -43,8 +44,6 @@ from crossdock.sales.services.pricing import settings_of
 
 router = Router(tags=["Sales"])
 ERRORS = frozenset({400, 401, 403, 404, 409, 412, 422})
-IDEMPOTENCY_DOC = "Any unique string; a retry with the same key replays the first answer."
-IF_MATCH_DOC = 'The ETag of the version you edited (e.g. "3"); 412 if it changed since.'
 
 if TYPE_CHECKING:
     Price = Decimal
@@ -558,9 +557,7 @@ def list_orders(request: HttpRequest, params: Query[SalesOrderParams]) -> HttpRe
 def create_order(
     request: HttpRequest,
     payload: SalesOrderIn,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     require_permission(request.user, SalesOrder, "add")
     customer = _customer(request.user, payload.customer)
@@ -599,7 +596,7 @@ def update_order(
     request: HttpRequest,
     id: int,
     payload: SalesOrderPatch,
-    if_match: str | None = Header(None, alias="If-Match", description=IF_MATCH_DOC),
+    if_match: IfMatchHeader = None,
 ) -> HttpResponse:
     order = _order(request.user, id, "change")
     sent = payload.model_dump(exclude_unset=True)
@@ -645,9 +642,7 @@ def _act(request: HttpRequest, id: int, act: Callable[[Actor, int], Any]) -> Htt
 def confirm_order(
     request: HttpRequest,
     id: int,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     return _act(request, id, orders.confirm_sales_order)
 
@@ -665,9 +660,7 @@ def cancel_order(
     request: HttpRequest,
     id: int,
     payload: ReasonIn,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     order = _order(request.user, id, "change")
     orders.cancel_sales_order(_actor(request), order.pk, payload.reason)
@@ -687,9 +680,7 @@ def cancel_order(
 def ship_order(
     request: HttpRequest,
     id: int,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     order = _order(request.user, id)
     require_permission(request.user, Transfer, "change")
@@ -721,9 +712,7 @@ def invoice_order(
     request: HttpRequest,
     id: int,
     payload: InvoiceIn,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     order = _order(request.user, id, "change")
     require_permission(request.user, Invoice, "add")
@@ -834,9 +823,7 @@ def import_orders(
     company: Query[int],
     file: File[UploadedFile],
     dry_run: Query[bool] = False,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     require_permission(request.user, SalesOrder, "add")
     scope = _company(request.user, company)

@@ -11,9 +11,10 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Field, Header, Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from crossdock.api.errors import Problem
+from crossdock.api.headers import IdempotencyKeyHeader
 from crossdock.api.http import json_response
 from crossdock.api.idempotency import idempotent
 from crossdock.api.pagination import paginate
@@ -34,7 +35,6 @@ from crossdock.sales.services import returns
 
 router = Router(tags=["Sales returns"])
 ERRORS = frozenset({400, 401, 403, 404, 409, 412, 422})
-IDEMPOTENCY_DOC = "Any unique string; a retry with the same key replays the first answer."
 
 if TYPE_CHECKING:
     Quantity = Decimal
@@ -226,9 +226,7 @@ def list_returnable(request: HttpRequest, params: Query[ReturnableParams]) -> Ht
 def create_return(
     request: HttpRequest,
     payload: ReturnIn,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     require_permission(request.user, ReturnAuthorization, "add")
     rma = returns.create_return(
@@ -266,9 +264,7 @@ def get_return(request: HttpRequest, id: int) -> HttpResponse:
 def submit_return(
     request: HttpRequest,
     id: int,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     found = _rma(request.user, id, "add")
     returns.submit_return(_actor(request), found.pk)
@@ -289,9 +285,7 @@ def receive_return(
     request: HttpRequest,
     id: int,
     payload: ReceiptIn,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     found = _rma(request.user, id, "change")
     returns.receive_return(
@@ -318,9 +312,7 @@ def receive_return(
 def resolve_return(
     request: HttpRequest,
     id: int,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     found = _rma(request.user, id, "change")
     returns.resolve_return(_actor(request), found.pk)
@@ -338,9 +330,7 @@ def cancel_return(
     request: HttpRequest,
     id: int,
     payload: ReasonIn,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     found = _rma(request.user, id, "add")
     returns.cancel_return(_actor(request), found.pk, payload.reason)

@@ -5,9 +5,10 @@ from typing import Any
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from ninja import Header, Query
+from ninja import Query
 
 from crossdock.api.errors import Problem
+from crossdock.api.headers import IdempotencyKeyHeader
 from crossdock.api.http import json_response
 from crossdock.api.idempotency import idempotent
 from crossdock.api.pagination import paginate
@@ -15,7 +16,6 @@ from crossdock.api.queries import refuse_unknown_params, require_permission
 from crossdock.approvals import policies, selectors, services
 from crossdock.approvals.api.common import (
     ERRORS,
-    IDEMPOTENCY_DOC,
     company_in_scope,
     page_response,
     router,
@@ -102,9 +102,7 @@ def list_delegations(request: HttpRequest, params: Query[DelegationListParams]) 
 def create_delegation(
     request: HttpRequest,
     payload: DelegationIn,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     user: Any = request.user
     delegator = (
@@ -148,9 +146,7 @@ def list_budget_owners(request: HttpRequest, params: Query[BudgetOwnerListParams
 def set_budget_owner(
     request: HttpRequest,
     payload: BudgetOwnerIn,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     require_permission(request.user, BudgetOwner, "add")
     company_in_scope(request.user, payload.company)

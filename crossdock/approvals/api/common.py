@@ -12,7 +12,6 @@ from crossdock.masterdata.models import Company
 router = Router(tags=["Approvals"])
 
 ERRORS = frozenset({400, 401, 403, 404, 409, 412, 422})
-IDEMPOTENCY_DOC = "Any unique string; a retry with the same key replays the first answer."
 
 
 def company_in_scope(user: Any, company_id: int) -> None:

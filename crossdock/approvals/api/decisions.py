@@ -4,15 +4,16 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
-from ninja import Header, Query
+from ninja import Query
 
 from crossdock.api.errors import Problem
+from crossdock.api.headers import IdempotencyKeyHeader
 from crossdock.api.http import json_response
 from crossdock.api.idempotency import idempotent
 from crossdock.api.pagination import paginate
 from crossdock.api.queries import refuse_unknown_params, require_permission
 from crossdock.approvals import selectors, services
-from crossdock.approvals.api.common import ERRORS, IDEMPOTENCY_DOC, page_response, router
+from crossdock.approvals.api.common import ERRORS, page_response, router
 from crossdock.approvals.api.schemas import (
     BulkApproveIn,
     BulkApproveOut,
@@ -136,9 +137,7 @@ def approve_request(
     request: HttpRequest,
     id: int,
     payload: DecisionIn,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     services.decide(Actor.of(request.user), id, approve=True, comment=payload.comment)
     return _request_detail(request.user, id)
@@ -155,9 +154,7 @@ def reject_request(
     request: HttpRequest,
     id: int,
     payload: DecisionIn,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     services.decide(Actor.of(request.user), id, approve=False, comment=payload.comment)
     return _request_detail(request.user, id)
@@ -173,9 +170,7 @@ def reject_request(
 def bulk_approve(
     request: HttpRequest,
     payload: BulkApproveIn,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     ids = list(dict.fromkeys(payload.ids))
     results = services.bulk_approve(Actor.of(request.user), ids, payload.comment)

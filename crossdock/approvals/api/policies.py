@@ -3,9 +3,10 @@
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Header, Query
+from ninja import Query
 
 from crossdock.api.errors import Problem
+from crossdock.api.headers import IdempotencyKeyHeader, IfMatchHeader
 from crossdock.api.http import expected_version, json_response
 from crossdock.api.idempotency import idempotent
 from crossdock.api.pagination import paginate
@@ -13,7 +14,6 @@ from crossdock.api.queries import refuse_unknown_params, require_permission
 from crossdock.approvals import policies, selectors
 from crossdock.approvals.api.common import (
     ERRORS,
-    IDEMPOTENCY_DOC,
     company_in_scope,
     page_response,
     router,
@@ -32,8 +32,6 @@ from crossdock.approvals.api.schemas import (
 from crossdock.approvals.models import ApprovalLevel, ApprovalPolicy, ApprovalRequest, ApproverRule
 from crossdock.core.context import Actor
 from crossdock.core.errors import NotFoundError
-
-IF_MATCH_DOC = 'The ETag of the version you edited (e.g. "3"); 412 if the policy changed since.'
 
 
 def _draft(payload: PolicyFields) -> policies.PolicyDraft:
@@ -138,9 +136,7 @@ def list_policies(request: HttpRequest, params: Query[PolicyListParams]) -> Http
 def create_policy(
     request: HttpRequest,
     payload: PolicyIn,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     require_permission(request.user, ApprovalPolicy, "add")
     company_in_scope(request.user, payload.company)
@@ -187,7 +183,7 @@ def replace_policy(
     request: HttpRequest,
     id: int,
     payload: PolicyIn,
-    if_match: str | None = Header(None, alias="If-Match", description=IF_MATCH_DOC),
+    if_match: IfMatchHeader = None,
 ) -> HttpResponse:
     policy = _get_policy(request.user, id, "change")
     company_in_scope(request.user, payload.company)
@@ -214,9 +210,7 @@ def _set_status(request: HttpRequest, policy_id: int, status: str) -> HttpRespon
 def activate_policy(
     request: HttpRequest,
     id: int,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     return _set_status(request, id, ApprovalPolicy.Status.ACTIVE)
 
@@ -231,9 +225,7 @@ def activate_policy(
 def retire_policy(
     request: HttpRequest,
     id: int,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     return _set_status(request, id, ApprovalPolicy.Status.RETIRED)
 

@@ -4,7 +4,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Header
 
 from crossdock.api.queries import require_permission
 from crossdock.core.context import Actor
@@ -12,11 +11,6 @@ from crossdock.core.errors import DomainError, NotFoundError
 from crossdock.inventory.models import Transfer
 
 ERRORS = frozenset({400, 401, 403, 404, 409, 412, 422})
-IDEMPOTENCY_DOC = "Any unique string; a retry with the same key replays the first answer."
-
-
-def idempotency_key() -> Any:
-    return Header(None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC)
 
 
 def actor(request: HttpRequest) -> Actor:

@@ -10,16 +10,17 @@ from typing import Any
 
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
-from ninja import Header, Query, Router
+from ninja import Query, Router
 
 from crossdock.api.errors import Problem
+from crossdock.api.headers import IdempotencyKeyHeader
 from crossdock.api.http import json_response
 from crossdock.api.idempotency import idempotent
 from crossdock.api.pagination import paginate
 from crossdock.api.queries import refuse_unknown_params, require_permission
 from crossdock.approvals.services import request_for
 from crossdock.core.errors import NotFoundError
-from crossdock.inventory.api.common import ERRORS, IDEMPOTENCY_DOC, actor, decimal
+from crossdock.inventory.api.common import ERRORS, actor, decimal
 from crossdock.inventory.api.schemas import (
     CountEntriesIn,
     CountSheetDetail,
@@ -142,9 +143,7 @@ def list_count_sheets(request: HttpRequest, params: Query[CountSheetListParams])
 def create_count_sheet(
     request: HttpRequest,
     payload: CountSheetIn,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     require_permission(request.user, CountSheet, "add")
     sheet = counts.create_count(
@@ -181,9 +180,7 @@ def get_count_sheet(request: HttpRequest, id: int) -> HttpResponse:
 def start_count_sheet(
     request: HttpRequest,
     id: int,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     sheet = sheet_in_scope(request.user, id, "change")
     counts.start_count(actor(request), sheet.pk)
@@ -204,9 +201,7 @@ def record_counts(
     request: HttpRequest,
     id: int,
     payload: CountEntriesIn,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     sheet = sheet_in_scope(request.user, id, "change")
     entries = [
@@ -228,9 +223,7 @@ def record_counts(
 def submit_count_sheet(
     request: HttpRequest,
     id: int,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     sheet = sheet_in_scope(request.user, id, "change")
     counts.submit_count(actor(request), sheet.pk)
@@ -247,9 +240,7 @@ def submit_count_sheet(
 def cancel_count_sheet(
     request: HttpRequest,
     id: int,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     sheet = sheet_in_scope(request.user, id, "change")
     counts.cancel_count(actor(request), sheet.pk)

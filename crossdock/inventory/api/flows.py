@@ -12,9 +12,10 @@ may see. Putaway rules need ``inventory.*_putawayrule``.
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Header, Query, Router
+from ninja import Query, Router
 
 from crossdock.api.errors import Problem
+from crossdock.api.headers import IdempotencyKeyHeader, IfMatchHeader
 from crossdock.api.http import expected_version, json_response
 from crossdock.api.idempotency import idempotent
 from crossdock.api.pagination import paginate
@@ -23,7 +24,6 @@ from crossdock.core.errors import DomainError, NotFoundError
 from crossdock.inventory import services
 from crossdock.inventory.api.common import (
     ERRORS,
-    IDEMPOTENCY_DOC,
     actor,
     reference_problem,
     transfer_in_scope,
@@ -44,7 +44,6 @@ from crossdock.inventory.models import PutawayRule, Transfer
 from crossdock.masterdata.models import Location, Warehouse
 
 router = Router(tags=["Inventory"])
-IF_MATCH_DOC = 'The ETag of the version you edited (e.g. "3"); 412 if it changed since.'
 
 
 def _warehouse(user: Any, pk: int, name: str = "warehouse") -> Warehouse:
@@ -73,9 +72,7 @@ def return_transfer(
     request: HttpRequest,
     id: int,
     payload: ReturnIn,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     require_permission(request.user, Transfer, "add")
     original = transfer_in_scope(request.user, id)
@@ -101,9 +98,7 @@ def return_transfer(
 def dispatch_to_warehouse(
     request: HttpRequest,
     payload: DispatchIn,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     require_permission(request.user, Transfer, "add")
     sender = _warehouse(request.user, payload.from_warehouse, "from_warehouse")
@@ -150,9 +145,7 @@ def confirm_arrival(
     request: HttpRequest,
     id: int,
     payload: ArrivalIn | None = None,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     return _run(request, id, _arrive, payload)
 
@@ -182,9 +175,7 @@ def _scrap_draft(request: HttpRequest, payload: ScrapIn) -> services.ScrapDraft:
 def scrap_stock(
     request: HttpRequest,
     payload: ScrapIn,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     transfer = services.scrap_stock(actor(request), _scrap_draft(request, payload))
     return _detail(request.user, transfer.pk, 201)
@@ -200,9 +191,7 @@ def scrap_stock(
 def damage_stock(
     request: HttpRequest,
     payload: ScrapIn,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     transfer = services.damage_stock(actor(request), _scrap_draft(request, payload))
     return _detail(request.user, transfer.pk, 201)
@@ -272,9 +261,7 @@ def list_putaway_rules(request: HttpRequest, params: Query[PutawayRuleParams]) -
 def create_putaway_rule(
     request: HttpRequest,
     payload: PutawayRuleIn,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     require_permission(request.user, PutawayRule, "add")
     rule = services.save_putaway_rule(actor(request), _rule_draft(request.user, payload))
@@ -303,7 +290,7 @@ def update_putaway_rule(
     request: HttpRequest,
     id: int,
     payload: PutawayRuleIn,
-    if_match: str | None = Header(None, alias="If-Match", description=IF_MATCH_DOC),
+    if_match: IfMatchHeader = None,
 ) -> HttpResponse:
     rule = _rule(request.user, id, "change")
     services.save_putaway_rule(
@@ -325,7 +312,7 @@ def update_putaway_rule(
 def delete_putaway_rule(
     request: HttpRequest,
     id: int,
-    if_match: str | None = Header(None, alias="If-Match", description=IF_MATCH_DOC),
+    if_match: IfMatchHeader = None,
 ) -> HttpResponse:
     rule = _rule(request.user, id, "delete")
     services.delete_putaway_rule(

@@ -14,9 +14,10 @@ from typing import Any
 
 from django.db.models import Count, Prefetch
 from django.http import HttpRequest, HttpResponse
-from ninja import Header, Query, Router
+from ninja import Query, Router
 
 from crossdock.api.errors import Problem
+from crossdock.api.headers import IdempotencyKeyHeader
 from crossdock.api.http import json_response
 from crossdock.api.idempotency import idempotent
 from crossdock.api.pagination import paginate
@@ -25,7 +26,6 @@ from crossdock.core.errors import NotFoundError
 from crossdock.inventory import services
 from crossdock.inventory.api.common import (
     ERRORS,
-    IDEMPOTENCY_DOC,
     actor,
     decimal,
     reference_problem,
@@ -149,9 +149,7 @@ def list_pick_waves(request: HttpRequest, params: Query[PickWaveParams]) -> Http
 def create_pick_wave(
     request: HttpRequest,
     payload: PickWaveIn,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     require_permission(request.user, PickWave, "add")
     warehouse = Warehouse.objects.in_scope_of(request.user).filter(pk=payload.warehouse).first()
@@ -202,9 +200,7 @@ def complete_pick_wave(
     request: HttpRequest,
     id: int,
     payload: CompletePickingIn | None = None,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     wave = _wave_in_scope(request.user, id, "change")
     lines = None if payload is None or payload.lines is None else payload.lines
@@ -227,9 +223,7 @@ def complete_pick_wave(
 def cancel_pick_wave(
     request: HttpRequest,
     id: int,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     wave = _wave_in_scope(request.user, id, "change")
     _conflicts_as_409(lambda: services.cancel_pick_wave(actor(request), wave.pk))
@@ -329,9 +323,7 @@ def pack_transfer(
     request: HttpRequest,
     id: int,
     payload: PackIn,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     require_permission(request.user, Package, "add")
     transfer = transfer_in_scope(request.user, id, "change")
@@ -397,9 +389,7 @@ def ship_transfer(
     request: HttpRequest,
     id: int,
     payload: ShipIn,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     require_permission(request.user, Shipment, "add")
     transfer = transfer_in_scope(request.user, id, "change")

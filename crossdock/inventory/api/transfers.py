@@ -7,9 +7,10 @@ from typing import Any
 from django.db import IntegrityError
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
-from ninja import Header, Query, Router
+from ninja import Query, Router
 
 from crossdock.api.errors import Problem
+from crossdock.api.headers import IdempotencyKeyHeader
 from crossdock.api.http import json_response
 from crossdock.api.idempotency import idempotent
 from crossdock.api.pagination import paginate
@@ -18,7 +19,6 @@ from crossdock.core.errors import ConflictError, DomainError, NotFoundError
 from crossdock.inventory import services
 from crossdock.inventory.api.common import (
     ERRORS,
-    IDEMPOTENCY_DOC,
     actor,
     decimal,
     reference_problem,
@@ -259,9 +259,7 @@ def list_transfers(request: HttpRequest, params: Query[TransferListParams]) -> H
 def create_transfer(
     request: HttpRequest,
     payload: TransferIn,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     require_permission(request.user, Transfer, "add")
     draft = _resolve_draft(request.user, payload)
@@ -320,9 +318,7 @@ def _run(request: HttpRequest, id: int, run: Callable[..., Any], payload: Any = 
 def confirm_transfer(
     request: HttpRequest,
     id: int,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     return _run(request, id, _confirm)
 
@@ -339,9 +335,7 @@ def confirm_transfer(
 def reserve_transfer(
     request: HttpRequest,
     id: int,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     return _run(request, id, _reserve)
 
@@ -359,9 +353,7 @@ def validate_transfer(
     request: HttpRequest,
     id: int,
     payload: ValidateIn | None = None,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     return _run(request, id, _validate, payload)
 
@@ -376,8 +368,6 @@ def validate_transfer(
 def cancel_transfer(
     request: HttpRequest,
     id: int,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     return _run(request, id, _cancel)
