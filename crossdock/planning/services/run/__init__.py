@@ -72,7 +72,7 @@ def run_replenishment(
             started_by=actor.user,
         )
     try:
-        inputs = load_inputs(company_id, as_of)
+        inputs = load_inputs(company_id, as_of, reuse=reuse_forecasts)
         plan = _plan(inputs, reuse_forecasts)
         write.write_plan(actor, run, inputs, plan, clock)
     except Exception as error:  # a failed run keeps its error; nothing of it was applied

@@ -50,6 +50,7 @@ def stored_forecasts(inputs: Inputs, horizon: int) -> SimpleNamespace:
         model=np.full(n, "", dtype=object),
         mase=np.full(n, np.nan),
         bias=np.full(n, np.nan),
+        resized=np.zeros(n, dtype=bool),
     )
     if not records:
         return found
@@ -64,11 +65,12 @@ def stored_forecasts(inputs: Inputs, horizon: int) -> SimpleNamespace:
         found.usable[index[keep]] = True
         return found
     body = ",".join(texts[i].strip()[1:-1] for i in keep.tolist()).replace('"', "")
-    values = np.array(body.split(","), dtype=np.float64)
+    values = np.fromstring(body, dtype=np.float64, sep=",")
     starts = np.concatenate(([0], np.cumsum(lengths[keep])[:-1]))
     columns = np.minimum(np.arange(horizon)[None, :], lengths[keep][:, None] - 1)
     items = index[keep]
     found.usable[items] = True
+    found.resized[items] = lengths[keep] != horizon
     found.mean[items] = values[starts[:, None] + columns]
     found.sd[items] = (
         np.array([sds[i] for i in keep.tolist()], dtype=np.float64) / 10**QUANTITY_SCALE
@@ -96,9 +98,11 @@ def forecast_items(
     mase = np.full(n, np.nan)
     bias = np.full(n, np.nan)
     fresh = np.ones(n, dtype=bool)
+    rewrite = fresh
     if reuse:
         stored = stored_forecasts(inputs, horizon)
         fresh = ~stored.usable
+        rewrite = fresh | stored.resized  # a reused forecast is stored again only when cut
         mean, sd, model = stored.mean, stored.sd, stored.model
         mase, bias = stored.mase, stored.bias
     history = (
@@ -134,7 +138,14 @@ def forecast_items(
     }
     return (
         SimpleNamespace(
-            bucket_days=7, mean=mean, sd=sd, model=model, mase=mase, bias=bias, fresh=fresh
+            bucket_days=7,
+            mean=mean,
+            sd=sd,
+            model=model,
+            mase=mase,
+            bias=bias,
+            fresh=fresh,
+            rewrite=rewrite,
         ),
         history,
     )

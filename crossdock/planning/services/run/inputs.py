@@ -8,23 +8,20 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from django.db import connection
-from django.db.models import Count, Max, Q
 
 from crossdock.core.fields import QUANTITY_SCALE
 from crossdock.masterdata.models import Product, Warehouse
 from crossdock.planning.models import (
-    DemandDay,
     PlanningExceptionKind,
     PlanningItem,
     PlanningSettings,
     ReorderPolicy,
-    Suggestion,
     TransferLane,
 )
 from crossdock.planning.services import levels as calc
 from crossdock.planning.services import writing
 from crossdock.planning.services.positions import StockPosition, stock_positions
+from crossdock.planning.services.run import demand
 
 if TYPE_CHECKING:
     from crossdock.planning.services.run.items import Items
@@ -55,16 +52,49 @@ class Inputs:
     products: dict[int, tuple[str, int]]  # id -> (sku, unit decimal places)
     product_of: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     warehouse_of: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    rows: np.ndarray | None = None  # the window's demand rows (a full run), see .demand
+    summary: np.ndarray | None = None  # the window's summary per series (a reuse run)
+
+    @property
+    def start(self) -> datetime.date:
+        """The first day of the demand window (the window ends the day before as_of)."""
+        return self.as_of - datetime.timedelta(days=self.settings.history_days)
 
     def __post_init__(self) -> None:
         pairs = np.array(self.keys, dtype=np.int64).reshape(len(self.keys), 2)
         self.product_of, self.warehouse_of = pairs[:, 0].copy(), pairs[:, 1].copy()
 
 
+@dataclass(slots=True)
+class SuggestionRow:
+    """One suggestion as the run writes it (a plain record: no model instance per row)."""
+
+    product_id: int
+    warehouse_id: int
+    action: str
+    quantity: Decimal
+    source_warehouse_id: int | None
+    supplier_id: int | None
+    unit_cost: Decimal | None
+    lead_time_days: int
+    order_by: datetime.date
+    arrives_on: datetime.date
+    on_hand: Decimal
+    reserved: Decimal
+    open_supply: Decimal
+    backordered: Decimal
+    projected: Decimal
+    demand_over_lead_time: Decimal
+    safety_stock: Decimal
+    reorder_point: Decimal
+    order_up_to: Decimal
+    reason: str
+
+
 @dataclass
 class Plan:
     items: Items | None = None
-    suggestions: list[Suggestion] = field(default_factory=list)
+    suggestions: list[SuggestionRow] = field(default_factory=list)
     exceptions: dict[tuple[str, int, int], tuple[int, str, str]] = field(default_factory=dict)
     report: dict[str, Any] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
@@ -106,7 +136,9 @@ class Stock:
 # -- loading ----------------------------------------------------------------------------------
 
 
-def load_inputs(company_id: int, as_of: datetime.date) -> Inputs:
+def load_inputs(company_id: int, as_of: datetime.date, *, reuse: bool = False) -> Inputs:
+    """Everything a run plans from; the demand window is read once, as rows for a full run
+    and as a summary per series for a run reusing forecasts (see :mod:`.demand`)."""
     settings = PlanningSettings.objects.filter(company_id=company_id).first()
     settings = settings or PlanningSettings(company_id=company_id)
     warehouses = {
@@ -145,17 +177,15 @@ def load_inputs(company_id: int, as_of: datetime.date) -> Inputs:
         )
     }
     start = as_of - datetime.timedelta(days=settings.history_days)
-    demanded = set(
-        DemandDay.objects.filter(
-            company_id=company_id,
-            warehouse_id__in=list(warehouses),
-            day__gte=start,
-            day__lt=as_of,
-        )
-        .order_by()  # the model's ordering would make DISTINCT return every row
-        .values_list("product_id", "warehouse_id")
-        .distinct()
-    )
+    rows = summary = None
+    if reuse:
+        summary = demand.window_summary(company_id, start, as_of)
+        pairs = summary[:, :2]
+    else:
+        rows = demand.window_rows(company_id, start, as_of)
+        pairs = np.unique(rows[:, :2], axis=0)
+    active = np.isin(pairs[:, 1], np.fromiter(warehouses, np.int64, len(warehouses)))
+    demanded = set(map(tuple, pairs[active].tolist()))
     keys = sorted(demanded | set(positions) | set(policies) | set(stored))
     products = {
         pk: (sku, places)
@@ -176,33 +206,19 @@ def load_inputs(company_id: int, as_of: datetime.date) -> Inputs:
         policies,
         stored,
         products,
+        rows=rows,
+        summary=summary,
     )
 
 
 def load_history(inputs: Inputs, product_ids: set[int] | None = None) -> calc.History:
-    """The demand window of the items (of ``product_ids`` only, when given) in one query of
-    integers (the day as an ordinal, the stored quantity), matched to items with NumPy."""
-    from crossdock.planning.services.classify import day_ordinal_sql
-
+    """The demand window of the items (of ``product_ids`` only, when given), matched to
+    items with NumPy; the rows :func:`load_inputs` read, or read now."""
     days = inputs.settings.history_days
-    start = inputs.as_of - datetime.timedelta(days=days)
-    table = DemandDay._meta.db_table
-    sql = (
-        f"SELECT product_id, warehouse_id, {day_ordinal_sql()}, quantity, "  # noqa: S608
-        "CASE WHEN is_outlier OR is_promotion THEN 1 ELSE 0 END "
-        f"FROM {table} WHERE company_id = %s AND day >= %s AND day < %s"
-    )
-    ops = connection.ops
-    with connection.cursor() as cursor:
-        cursor.execute(
-            sql,
-            [
-                inputs.company_id,
-                ops.adapt_datefield_value(start),
-                ops.adapt_datefield_value(inputs.as_of),
-            ],
-        )
-        data = np.array(cursor.fetchall(), dtype=np.int64).reshape(-1, 5)
+    start = inputs.start
+    data = inputs.rows
+    if data is None:
+        data = demand.window_rows(inputs.company_id, start, inputs.as_of)
     keys = item_numbers(inputs, data[:, 0], data[:, 1])
     if product_ids is not None:
         wanted = np.isin(data[:, 0], np.fromiter(product_ids, np.int64, len(product_ids)))
@@ -237,26 +253,17 @@ def load_summary(inputs: Inputs) -> calc.History:
         np.zeros(n, dtype=np.int64),
         np.full(n, -1, dtype=np.int64),
     )
-    start = inputs.as_of - datetime.timedelta(days=inputs.settings.history_days)
-    rows = (
-        DemandDay.objects.filter(company_id=inputs.company_id, day__gte=start, day__lt=inputs.as_of)
-        .values_list("product_id", "warehouse_id")
-        .annotate(
-            n=Count("pk"),
-            bad=Count("pk", filter=Q(quantity__lte=0)),
-            last=Max("day", filter=Q(quantity__gt=0)),
-            flagged=Count("pk", filter=Q(is_outlier=True) | Q(is_promotion=True)),
-        )
-    )
-    for product_id, warehouse_id, count, bad, last, flagged in rows:
-        index = inputs.index_of.get((product_id, warehouse_id))
-        if index is None:
-            continue
-        summary.rows[index] = count
-        summary.anomalies[index] = bad
-        summary.flagged[index] = flagged
-        if last is not None:
-            summary.last_day[index] = (calc._as_date(last) - start).days
+    found = inputs.summary
+    if found is None:
+        found = demand.window_summary(inputs.company_id, inputs.start, inputs.as_of)
+    index = item_numbers(inputs, found[:, 0], found[:, 1])
+    known = index >= 0
+    index, found = index[known], found[known]
+    summary.rows[index] = found[:, 2]
+    summary.anomalies[index] = found[:, 3]
+    summary.flagged[index] = found[:, 5]
+    last = found[:, 4]
+    summary.last_day[index] = np.where(last >= 0, last - inputs.start.toordinal(), -1)
     return summary
 
 

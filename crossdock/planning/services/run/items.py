@@ -47,6 +47,8 @@ class Items:
         self.reorder_point = calc.stored_integers(figures.reorder_point, LEVEL_PLACES, scale)
         self.order_up_to = calc.stored_integers(figures.order_up_to, LEVEL_PLACES, scale)
         self.needs_action = np.zeros(len(inputs.keys), dtype=bool)
+        over_lead = np.maximum(np.asarray(figures.demand_over_lead, dtype=np.float64), 0)
+        self._over_lead = calc.stored_integers(over_lead, LEVEL_PLACES, scale)
         self._cache: dict[int, SimpleNamespace] = {}
 
     def __len__(self) -> int:
@@ -58,7 +60,8 @@ class Items:
         return plannable & (projected <= self.reorder_point) & (self.order_up_to > projected)
 
     def over_lead(self, index: int) -> Decimal:
-        return calc.to_decimal(max(self.figures.demand_over_lead[index], 0), LEVEL_PLACES)
+        """Demand over the lead time as ``to_decimal(max(figure, 0), LEVEL_PLACES)``."""
+        return level_of(self._over_lead[index])
 
     def item(self, index: int) -> SimpleNamespace:
         """The figures of the item at ``index`` a decision and its explanation use, as the
@@ -83,70 +86,84 @@ class Items:
             )
         return found
 
-    def rows(self) -> list[tuple[Any, ...]]:
-        """Every item as the stored values of ``ROW_FIELDS``, built column by column."""
-        inputs, forecast, figures, level_inputs = (
-            self.inputs,
-            self.forecast,
-            self.figures,
-            self.level_inputs,
-        )
-        n = len(inputs.keys)
+    def rows(self, indices: np.ndarray, *, with_forecast: bool) -> list[tuple[Any, ...]]:
+        """The items at ``indices`` as the stored values of ``ROW_FIELDS`` (of
+        ``LEVEL_ROW_FIELDS`` without the forecast), built column by column."""
+        inputs, level_inputs = self.inputs, self.level_inputs
+        n = int(indices.size)
         ops = connection.ops
         now = ops.adapt_datetimefield_value(self.now)
+        keys = [inputs.keys[i] for i in indices.tolist()]
+        columns = [
+            [inputs.company_id] * n,
+            inputs.product_of[indices].tolist(),
+            inputs.warehouse_of[indices].tolist(),
+        ]
+        if with_forecast:
+            columns += self._forecast_columns(indices, now)
+        lead_days = np.asarray(level_inputs.lead_days)[indices].astype(np.int64)
+        columns += [
+            calc.stored_integers(
+                np.asarray(self.figures.daily_rate)[indices], 4, QUANTITY_SCALE
+            ).tolist(),
+            lead_days.tolist(),
+            calc.stored_integers(level_inputs.lead_sd[indices], 4, PERCENT_SCALE).tolist(),
+            calc.stored_integers(
+                level_inputs.service_level[indices] * 100, 4, PERCENT_SCALE
+            ).tolist(),
+            self.safety_stock[indices].tolist(),
+            self.reorder_point[indices].tolist(),
+            self.order_up_to[indices].tolist(),
+            [now] * n,
+            [str(m) for m in level_inputs.method[indices]],
+            *writing.position_columns(keys, inputs.positions),
+            self.needs_action[indices].tolist(),
+        ]
+        return list(zip(*columns, strict=True))
+
+    def _forecast_columns(self, indices: np.ndarray, now: Any) -> list[list[Any]]:
+        inputs, forecast = self.inputs, self.forecast
+        n = int(indices.size)
+        ops = connection.ops
         as_of = ops.adapt_datefield_value(inputs.as_of)
-        fresh = np.asarray(forecast.fresh, dtype=bool)
+        fresh = np.asarray(forecast.fresh, dtype=bool)[indices]
         history_end: list[Any] = [as_of] * n
         forecasted_at: list[Any] = [now] * n
-        for index in np.flatnonzero(~fresh).tolist():
-            stored = inputs.stored.get(inputs.keys[index]) or {}
-            history_end[index] = ops.adapt_datefield_value(stored.get("history_end"))
-            forecasted_at[index] = ops.adapt_datetimefield_value(stored.get("forecasted_at"))
-        mase = np.asarray(forecast.mase, dtype=np.float64)
-        bias = np.asarray(forecast.bias, dtype=np.float64)
+        for position in np.flatnonzero(~fresh).tolist():
+            stored = inputs.stored.get(inputs.keys[int(indices[position])]) or {}
+            history_end[position] = ops.adapt_datefield_value(stored.get("history_end"))
+            forecasted_at[position] = ops.adapt_datetimefield_value(stored.get("forecasted_at"))
+        mase = np.asarray(forecast.mase, dtype=np.float64)[indices]
+        bias = np.asarray(forecast.bias, dtype=np.float64)[indices]
         mase_stored = calc.stored_integers(mase, 4, PERCENT_SCALE).tolist()
         bias_stored = calc.stored_integers(bias * 100, 4, PERCENT_SCALE).tolist()
         mase_finite, bias_finite = np.isfinite(mase).tolist(), np.isfinite(bias).tolist()
-        positions = writing.position_columns(inputs.keys, inputs.positions)
-        columns = [
-            [inputs.company_id] * n,
-            inputs.product_of.tolist(),
-            inputs.warehouse_of.tolist(),
-            [str(m)[:20] for m in forecast.model],
+        return [
+            [str(m)[:20] for m in forecast.model[indices]],
             [forecast.bucket_days] * n,
-            writing.forecast_texts(forecast.mean),
-            calc.stored_integers(forecast.sd, 3, QUANTITY_SCALE).tolist(),
-            calc.stored_integers(figures.daily_rate, 4, QUANTITY_SCALE).tolist(),
+            writing.forecast_texts(np.asarray(forecast.mean)[indices]),
+            calc.stored_integers(np.asarray(forecast.sd)[indices], 3, QUANTITY_SCALE).tolist(),
             [v if ok else None for v, ok in zip(mase_stored, mase_finite, strict=True)],
             [v if ok else None for v, ok in zip(bias_stored, bias_finite, strict=True)],
             history_end,
             forecasted_at,
-            np.asarray(level_inputs.lead_days).astype(np.int64).tolist(),
-            calc.stored_integers(level_inputs.lead_sd, 4, PERCENT_SCALE).tolist(),
-            calc.stored_integers(level_inputs.service_level * 100, 4, PERCENT_SCALE).tolist(),
-            self.safety_stock.tolist(),
-            self.reorder_point.tolist(),
-            self.order_up_to.tolist(),
-            [now] * n,
-            [str(m) for m in level_inputs.method],
-            *positions,
-            self.needs_action.tolist(),
         ]
-        return list(zip(*columns, strict=True))
 
 
 # -- writing ----------------------------------------------------------------------------------
 
-ITEM_FIELDS = [
+FORECAST_FIELDS = [
     "forecast_model",
     "bucket_days",
     "forecast",
     "forecast_sd",
-    "daily_demand",
     "mase",
     "bias",
     "history_end",
     "forecasted_at",
+]
+LEVEL_FIELDS = [
+    "daily_demand",
     "lead_time_days",
     "lead_time_sd_days",
     "service_level",
@@ -161,6 +178,6 @@ ITEM_FIELDS = [
     "projected",
     "needs_action",
 ]
-
-
+ITEM_FIELDS = [*FORECAST_FIELDS, *LEVEL_FIELDS]
 ROW_FIELDS = ["company_id", "product_id", "warehouse_id", *ITEM_FIELDS]
+LEVEL_ROW_FIELDS = ["company_id", "product_id", "warehouse_id", *LEVEL_FIELDS]

@@ -10,10 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from crossdock.planning.models import (
-    Suggestion,
-)
-from crossdock.planning.services.run.inputs import ZERO, Inputs, Plan
+from crossdock.planning.services.run.inputs import ZERO, Inputs, Plan, SuggestionRow
 from crossdock.planning.services.run.items import Items
 
 
@@ -107,8 +104,7 @@ def make_suggestions(inputs: Inputs, plan: Plan, decisions: list[Any]) -> None:
         counts[decision.action] += 1
         lead = int(decision.lead_time_days or 0)
         plan.suggestions.append(
-            Suggestion(
-                company_id=inputs.company_id,
+            SuggestionRow(
                 product_id=decision.product_id,
                 warehouse_id=decision.warehouse_id,
                 action=decision.action,

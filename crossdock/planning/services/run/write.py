@@ -6,6 +6,7 @@ import datetime
 import time
 from collections import Counter
 
+import numpy as np
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -20,8 +21,13 @@ from crossdock.planning.models import (
 )
 from crossdock.planning.services import writing
 from crossdock.planning.services.run.exceptions import write_exceptions
-from crossdock.planning.services.run.inputs import Inputs, Plan
-from crossdock.planning.services.run.items import ITEM_FIELDS, ROW_FIELDS
+from crossdock.planning.services.run.inputs import Inputs, Plan, SuggestionRow
+from crossdock.planning.services.run.items import (
+    ITEM_FIELDS,
+    LEVEL_FIELDS,
+    LEVEL_ROW_FIELDS,
+    ROW_FIELDS,
+)
 
 
 def write_plan(
@@ -36,11 +42,14 @@ def write_plan(
         index = inputs.index_of.get(key)
         if index is not None:
             plan.items.needs_action[index] = True
-    rows = plan.items.rows()
+    rewrite = np.asarray(plan.items.forecast.rewrite, dtype=bool)
+    rows = plan.items.rows(np.flatnonzero(rewrite), with_forecast=True)
+    kept = plan.items.rows(np.flatnonzero(~rewrite), with_forecast=False)
     with transaction.atomic():
         ReplenishmentRun.objects.select_for_update().filter(pk=run.pk).first()
         writing.upsert_items(ROW_FIELDS, ITEM_FIELDS, rows)
-        del rows
+        writing.upsert_items(LEVEL_ROW_FIELDS, LEVEL_FIELDS, kept)  # stored forecasts kept
+        del rows, kept
         superseded = (
             Suggestion.objects.filter(company_id=inputs.company_id, state=SuggestionState.PROPOSED)
             .exclude(run=run)
@@ -127,7 +136,7 @@ SUGGESTION_FIELDS = [
 
 
 def write_suggestions(
-    run: ReplenishmentRun, suggestions: list[Suggestion], now: datetime.datetime
+    run: ReplenishmentRun, suggestions: list[SuggestionRow], now: datetime.datetime
 ) -> None:
     """Insert the run's suggestions with one prepared statement."""
     ops = connection.ops
@@ -137,7 +146,7 @@ def write_suggestions(
     rows = [
         (
             run.pk,
-            s.company_id,
+            run.company_id,
             s.product_id,
             s.warehouse_id,
             s.action,
