@@ -7,20 +7,27 @@ Design overview
 1. **Start.** A :class:`ReplenishmentRun` row is committed as *running*, so a failed run
    leaves its error behind.
 2. **Plan** (reads only). The items are every product × warehouse with demand in the
-   window, stock, open supply, backorders, a policy or an earlier planning row. Demand is
-   loaded in one query into an (items × days) array (:mod:`.levels` says how flagged days
-   are treated); forecasts come from :func:`crossdock.planning.forecasting.forecast_demand`
-   or, with ``reuse_forecasts``, from the forecasts stored on the items (items without one
-   are forecast afresh). Planners' overrides are applied, then each item's lead time (the
-   best supplier offer where the warehouse buys; the lane from the central warehouse where
-   it is replenished by transfer) and its levels. Positions come from
-   :func:`.positions.stock_positions`. Every product with a warehouse at or below its
-   reorder point is handed to :func:`crossdock.planning.network.plan_product`, and all the
-   decisions to :func:`~crossdock.planning.network.consolidate`.
-3. **Write**, in one transaction: the items (one upsert), the suggestions (the previous
-   runs' proposed ones are superseded), the exceptions (opened, refreshed, or closed when
-   their cause is gone) and the run's report. Any error rolls all of it back and marks the
+   window, stock, open supply, backorders, a policy or an earlier planning row. The demand
+   window is read once (:mod:`.demand`): its rows for a full run, built into an (items ×
+   days) array (:mod:`..levels` says how flagged days are treated), a summary per series
+   for a run reusing forecasts. Forecasts come from
+   :func:`crossdock.planning.forecasting.forecast_demand` or, with ``reuse_forecasts``,
+   from the forecasts stored on the items (items without one are forecast afresh).
+   Planners' overrides are applied, then each item's lead time (the best supplier offer
+   where the warehouse buys; the lane from the central warehouse where it is replenished
+   by transfer) and its levels. Positions come from :func:`..positions.stock_positions`.
+   Every product with a warehouse at or below its reorder point is handed to
+   :func:`crossdock.planning.network.plan_product`, and all the decisions to
+   :func:`~crossdock.planning.network.consolidate`.
+3. **Write**, in one transaction: the items (one upsert; a reused forecast is not written
+   again, only the levels), the suggestions (the previous runs' proposed ones are
+   superseded), the exceptions (opened, refreshed, or closed when their cause is gone) and
+   the run's report. Any error rolls all of it back and marks the
    run failed; bad data never stops a run, it becomes an exception in the report.
+
+Modules: :mod:`.inputs` (what is planned), :mod:`.demand`, :mod:`.forecasts`,
+:mod:`.lead_times`, :mod:`.exceptions`, :mod:`.items` (item arrays and rows),
+:mod:`.sourcing` (the network plan and its suggestions), :mod:`.write`.
 """
 
 from __future__ import annotations
