@@ -328,6 +328,8 @@ def _from_depots(plan: _Plan, short: list[Position]) -> None:
         for p in plan.sites.values()
         if not p.is_central and p.available > p.order_up_to
     }
+    if not surplus:
+        return  # no depot above its maximum: the common case
     for target in short:
         givers = sorted(
             (plan.lanes[(g, target.warehouse_id)], g)

@@ -253,7 +253,7 @@ def test_a_failed_write_leaves_everything_as_it_was(net, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("crossdock.planning.services.run._write_exceptions", broken)
+    monkeypatch.setattr("crossdock.planning.services.run.write.write_exceptions", broken)
     failed = run_replenishment(net.company, as_of=AS_OF)
 
     assert failed.state == "failed"
