@@ -141,6 +141,7 @@ def case_create(request: HttpRequest) -> HttpResponse:
         "priorities": CasePriority.choices,
         "form": request.POST if request.method == "POST" else request.GET,
         "errors": errors,
+        "general_errors": errors.get("__all__", []),
     }
     return render_page(request, "service/case_form.html", context, status=422 if errors else 200)
 
