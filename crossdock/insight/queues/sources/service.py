@@ -57,7 +57,7 @@ def cases_past_sla(today: datetime.date, company_ids: frozenset[int]) -> Iterabl
                 "priority": row["priority"],
                 "status": row["status"],
                 "late": late,
-                "due": due.isoformat(),
+                "due": due.isoformat() if due else None,
                 "escalation_level": row["escalation_level"],
             },
         )
