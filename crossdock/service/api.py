@@ -117,17 +117,30 @@ class ListParams(Schema):
 # -- helpers ---------------------------------------------------------------------------------
 
 
-def _case(user: Any, pk: int, action: str = "view") -> ServiceCase:
-    require_permission(user, ServiceCase, action)
-    found = ServiceCase.objects.restrict(user, action).filter(pk=pk).first()
+def visible(user: Any, model: type[Any], pk: int, action: str = "view") -> Any:
+    """The row the user may ``action``: 403 without the role, 404 outside their companies."""
+    require_permission(user, model, action)
+    found = model.objects.restrict(user, action).filter(pk=pk).first()
     if found is None:
-        raise NotFoundError(f"No service case with id {pk}.")
+        raise NotFoundError(f"No {model._meta.verbose_name} with id {pk}.")
+    return found
+
+
+def rendered(
+    user: Any, model: type[Any], pk: int, data: Any, status_code: int = 200
+) -> HttpResponse:
+    """The row as the user sees it now, with its ETag."""
+    found = visible(user, model, pk)
+    return json_response(data(found), status_code, etag_version=found.version)
+
+
+def _case(user: Any, pk: int, action: str = "view") -> ServiceCase:
+    found: ServiceCase = visible(user, ServiceCase, pk, action)
     return found
 
 
 def _response(user: Any, pk: int, status_code: int = 200) -> HttpResponse:
-    found = _case(user, pk)
-    return json_response(case_data(found), status_code, etag_version=found.version)
+    return rendered(user, ServiceCase, pk, case_data, status_code)
 
 
 def _draft(case: ServiceCase | None, data: dict[str, Any]) -> cases.CaseDraft:
@@ -220,113 +233,66 @@ def update_case(
     return _response(request.user, found.pk)
 
 
-def _action(
-    request: HttpRequest, id: int, if_match: str | None, body_version: int | None, call: Any
-) -> HttpResponse:
-    found = _case(request.user, id, "change")
-    call(Actor.of(request.user), found.pk, expected_version(if_match, body_version))
-    return _response(request.user, found.pk)
+def _action_route(path: str, name: str, summary: str, schema: type[Schema], call: Any) -> None:
+    """``POST /service-cases/{id}/<path>``: ``call(actor, case id, payload, version)``."""
 
-
-def _post(path: str, name: str, summary: str) -> Any:
-    return router.post(
-        f"/service-cases/{{int:id}}/{path}",
-        response={200: CaseOut, ERRORS: Problem},
-        operation_id=name,
-        summary=summary,
-    )
-
-
-@_post("assign", "assign_service_case", "Give the case an owner (or none)")
-@idempotent
-def assign(
-    request: HttpRequest,
-    id: int,
-    payload: AssignIn,
-    if_match: str | None = Header(None, alias="If-Match", description=IF_MATCH_DOC),
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
-) -> HttpResponse:
-    return _action(
-        request,
-        id,
-        if_match,
-        payload.version,
-        lambda actor, pk, v: cases.assign_case(actor, pk, payload.owner, version=v),
-    )
-
-
-@_post("respond", "respond_to_service_case", "Record an answer to the customer")
-@idempotent
-def respond(
-    request: HttpRequest,
-    id: int,
-    payload: NoteIn,
-    if_match: str | None = Header(None, alias="If-Match", description=IF_MATCH_DOC),
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
-) -> HttpResponse:
-    return _action(
-        request,
-        id,
-        if_match,
-        payload.version,
-        lambda actor, pk, v: cases.record_response(actor, pk, payload.note, version=v),
-    )
-
-
-@_post("status", "move_service_case", "Put the case in progress or waiting on the customer")
-@idempotent
-def move(
-    request: HttpRequest,
-    id: int,
-    payload: StatusIn,
-    if_match: str | None = Header(None, alias="If-Match", description=IF_MATCH_DOC),
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
-) -> HttpResponse:
-    return _action(
-        request,
-        id,
-        if_match,
-        payload.version,
-        lambda actor, pk, v: status.change_status(
-            actor, pk, payload.status, payload.note, version=v
-        ),
-    )
-
-
-def _transition(path: str, name: str, summary: str, target: CaseStatus) -> None:
-    @_post(path, name, summary)
-    @idempotent
     def act(
         request: HttpRequest,
         id: int,
-        payload: NoteIn,
+        payload: Schema,
         if_match: str | None = Header(None, alias="If-Match", description=IF_MATCH_DOC),
         idempotency_key: str | None = Header(
             None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
         ),
     ) -> HttpResponse:
-        return _action(
-            request,
-            id,
-            if_match,
-            payload.version,
-            lambda actor, pk, v: status.change_status(actor, pk, target, payload.note, version=v),
-        )
+        found = _case(request.user, id, "change")
+        version = expected_version(if_match, getattr(payload, "version", None))
+        call(Actor.of(request.user), found.pk, payload, version)
+        return _response(request.user, found.pk)
+
+    act.__annotations__["payload"] = schema
+    router.post(
+        f"/service-cases/{{int:id}}/{path}",
+        response={200: CaseOut, ERRORS: Problem},
+        operation_id=name,
+        summary=summary,
+    )(idempotent(act))
 
 
-_transition(
+def _moved_to(target: str) -> Any:
+    return lambda actor, pk, body, v: status.change_status(actor, pk, target, body.note, version=v)
+
+
+_action_route(
+    "assign",
+    "assign_service_case",
+    "Give the case an owner (or none)",
+    AssignIn,
+    lambda actor, pk, body, v: cases.assign_case(actor, pk, body.owner, version=v),
+)
+_action_route(
+    "respond",
+    "respond_to_service_case",
+    "Record an answer to the customer",
+    NoteIn,
+    lambda actor, pk, body, v: cases.record_response(actor, pk, body.note, version=v),
+)
+_action_route(
+    "status",
+    "move_service_case",
+    "Put the case in progress or waiting on the customer",
+    StatusIn,
+    lambda actor, pk, body, v: status.change_status(actor, pk, body.status, body.note, version=v),
+)
+_action_route(
     "resolve",
     "resolve_service_case",
     "Resolve the case (the note says what was done)",
-    CaseStatus.RESOLVED,
+    NoteIn,
+    _moved_to(CaseStatus.RESOLVED),
 )
-_transition("close", "close_service_case", "Close a resolved case", CaseStatus.CLOSED)
-_transition(
-    "reopen", "reopen_service_case", "Open a resolved or closed case again", CaseStatus.OPEN
+_action_route(
+    "close", "close_service_case", "Close a resolved case", NoteIn, _moved_to(CaseStatus.CLOSED)
 )
+_action_route("reopen", "reopen_service_case", "Open a resolved or closed case again", NoteIn,
+              _moved_to(CaseStatus.OPEN))  # fmt: skip

@@ -18,7 +18,7 @@ from crossdock.api.schemas import Id, InputSchema, QueryId, Text
 from crossdock.core.context import Actor
 from crossdock.core.errors import NotFoundError
 from crossdock.masterdata.models import Company
-from crossdock.service.api import ERRORS, IDEMPOTENCY_DOC, IF_MATCH_DOC
+from crossdock.service.api import ERRORS, IDEMPOTENCY_DOC, IF_MATCH_DOC, rendered, visible
 from crossdock.service.models import CasePriority, SLAPolicy
 from crossdock.service.services import policies
 
@@ -70,16 +70,12 @@ def policy_data(policy: SLAPolicy) -> dict[str, Any]:
 
 
 def _policy(user: Any, pk: int, action: str = "view") -> SLAPolicy:
-    require_permission(user, SLAPolicy, action)
-    found = SLAPolicy.objects.restrict(user, action).filter(pk=pk).first()
-    if found is None:
-        raise NotFoundError(f"No SLA policy with id {pk}.")
+    found: SLAPolicy = visible(user, SLAPolicy, pk, action)
     return found
 
 
 def _response(user: Any, pk: int, status_code: int = 200) -> HttpResponse:
-    found = _policy(user, pk)
-    return json_response(policy_data(found), status_code, etag_version=found.version)
+    return rendered(user, SLAPolicy, pk, policy_data, status_code)
 
 
 @router.get(
