@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "crossdock.purchasing",
     "crossdock.sales",
     "crossdock.quality",
+    "crossdock.service",
     "crossdock.planning",
     "crossdock.insight",
     "crossdock.api",

@@ -15,5 +15,6 @@ urlpatterns = [
     path("quality/", include("crossdock.quality.urls")),
     path("sales/returns/", include("crossdock.sales.return_urls")),
     path("sales/", include("crossdock.sales.urls")),
+    path("service/", include("crossdock.service.urls")),
     path("", include("crossdock.web.urls")),
 ]

@@ -35,6 +35,8 @@ from crossdock.quality.api import router as quality_router
 from crossdock.sales.api import router as sales_router
 from crossdock.sales.api_returns import router as sales_returns_router
 from crossdock.sales.api_settings import router as sales_settings_router
+from crossdock.service.api import router as service_cases_router
+from crossdock.service.api_policies import router as sla_policies_router
 
 DESCRIPTION = """\
 The Crossdock REST API.
@@ -86,6 +88,8 @@ api.add_router("", sales_router)
 api.add_router("", planning_setup_router)
 api.add_router("", sales_returns_router)
 api.add_router("", sales_settings_router)
+api.add_router("", service_cases_router)
+api.add_router("", sla_policies_router)
 api.add_router("", kpis_router)
 api.add_router("", exception_queues_router)
 api.add_router("", replenishment_router)

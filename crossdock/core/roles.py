@@ -343,6 +343,17 @@ for _role in (Role.CREDIT_CONTROLLER, Role.CONTROLLER, Role.AUDITOR, Role.EXECUT
     ROLE_PERMISSIONS[_role] |= _grant(list(_RETURNS), (V,))
 ROLE_PERMISSIONS[Role.ADMINISTRATOR] |= _grant(list(_RETURNS), ALL)
 
+# After-sales service: service agents open and work cases; sales reps and managers, the
+# warehouse manager (delivery issues), executives and auditors read them. The sales manager
+# keeps the SLA policies; whoever reads cases reads the policies too.
+_CASES = ("service.servicecase",)
+_SLA = ("service.slapolicy",)
+ROLE_PERMISSIONS[Role.SERVICE_AGENT] |= _grant(list(_CASES), EDIT) | _grant(list(_SLA), (V,))
+ROLE_PERMISSIONS[Role.SALES_MANAGER] |= _grant(list(_SLA), ALL) | _grant(list(_CASES), (V,))
+for _role in (Role.SALES_REP, Role.WAREHOUSE_MANAGER, Role.EXECUTIVE, Role.AUDITOR):
+    ROLE_PERMISSIONS[_role] |= _grant([*_CASES, *_SLA], (V,))
+ROLE_PERMISSIONS[Role.ADMINISTRATOR] |= _grant([*_CASES, *_SLA], ALL)
+
 # Replenishment: planners, buyers and the purchasing manager run the plan, keep reorder policies
 # (clearing one deletes it) and forecast overrides, and decide suggestions (purchases
 # become their documents); the warehouse manager decides transfer suggestions and reads

@@ -41,7 +41,7 @@ from django.utils.http import urlencode
 from crossdock.accounting.models import JournalLine
 from crossdock.accounting.models.chart import AccountRole, AccountType
 from crossdock.approvals.models import ApprovalRequest
-from crossdock.insight.definitions import finance, inventory, purchasing, sales
+from crossdock.insight.definitions import finance, inventory, purchasing, sales, service
 from crossdock.insight.registry import Scope
 from crossdock.insight.slicing import scoped
 from crossdock.inventory.models import (
@@ -742,6 +742,30 @@ def _stockouts(scope: Scope, options: Options) -> list[Source]:
                    rows, row)]  # fmt: skip
 
 
+def _service_backlog(scope: Scope, options: Options) -> list[Source]:
+    rows = (
+        scoped(service.backlog_cases(scope), scope, service.CASE_PATHS)
+        .order_by("opened_at", "pk")
+        .values("pk", "number", "opened_at", "resolved_at", "customer__name", "subject", "status")
+    )
+
+    def row(r: dict[str, Any]) -> DocumentRow:
+        days = service.days_open_at_day_end(scope, r["opened_at"], r["resolved_at"])
+        resolved = f", resolved {_text(r['resolved_at'])}" if r["resolved_at"] else ""
+        return DocumentRow(
+            r["number"],
+            reverse("service:case_detail", args=[r["pk"]]),
+            _text(r["opened_at"]),
+            r["customer__name"],
+            f"{r['subject']} ({r['status']}{resolved})",
+            Decimal(days),
+            NUMERATOR if days else "not open at a day's end",
+        )
+
+    return [Source("Cases open at the end of a day of the range (days counted)", "Days", rows,
+                   row)]  # fmt: skip
+
+
 DRILLS: dict[str, Drill] = {
     "order_fill_rate": _order_fill,
     "line_fill_rate": _line_fill,
@@ -759,6 +783,7 @@ DRILLS: dict[str, Drill] = {
     "days_inventory_outstanding": _cost_of_goods_sold("denominator"),
     "aged_inventory": _aged,
     "stockout_rate": _stockouts,
+    "service_backlog": _service_backlog,
 }
 
 

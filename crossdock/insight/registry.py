@@ -8,7 +8,7 @@ the companies (and warehouses) in view, the dimension to slice by and filters �
 and returns, per ``(company, dimension value)``, a :class:`Part`: a numerator
 and a denominator, each an exact ``Decimal``. The registry turns them into the
 value (``numerator / denominator × 100`` for a percentage, the plain quotient
-for days and ratios, the numerator alone for money), rounded once to four
+for days, ratios and counts, the numerator alone for money), rounded once to four
 places. Keeping both parts lets a trend re-aggregate days into weeks
 (``Σ numerator / Σ denominator``) without averaging averages.
 
@@ -40,6 +40,7 @@ class Unit(StrEnum):
     DAYS = "days"
     RATIO = "ratio"
     MONEY = "money"
+    COUNT = "count"
 
 
 class Direction(StrEnum):

@@ -57,6 +57,7 @@ def navigation_for(user: Any) -> list[NavGroup]:
     groups.extend(_queues_group(user))
     groups.extend(_insight_group(user))
     groups.extend(_sales_group(user))
+    groups.extend(_service_group(user))
     groups.extend(_approvals_group(user))
     groups.extend(_purchasing_group(user))
     groups.extend(_planning_group(user))
@@ -116,6 +117,32 @@ def _sales_group(user: Any) -> list[NavGroup]:
         if user.has_perms(permissions)
     )
     return [NavGroup("Sales", entries)] if entries else []
+
+
+# key, label, URL name, permission: the screens of crossdock.service
+SERVICE_PAGES = (
+    ("service-cases", "Service cases", "service:case_list", "service.view_servicecase"),
+    ("service-new", "New case", "service:case_create", "service.add_servicecase"),
+)
+
+
+def _pages_group(
+    user: Any, label: str, pages: tuple[tuple[str, str, str, str], ...]
+) -> list[NavGroup]:
+    """The group ``label`` with the pages whose permission the user has (none: no group)."""
+    if not user.is_authenticated:
+        return []
+    entries = tuple(
+        NavEntry(key, title, reverse(url_name))
+        for key, title, url_name, permission in pages
+        if user.has_perm(permission)
+    )
+    return [NavGroup(label, entries)] if entries else []
+
+
+def _service_group(user: Any) -> list[NavGroup]:
+    """Service: the customers' cases and opening a new one."""
+    return _pages_group(user, "Service", SERVICE_PAGES)
 
 
 def _approvals_group(user: Any) -> list[NavGroup]:
@@ -196,14 +223,7 @@ PLANNING_PAGES = (
 
 def _planning_group(user: Any) -> list[NavGroup]:
     """Planning: the workbench, its exception queue, settings, transfer lanes and promotions."""
-    if not user.is_authenticated:
-        return []
-    entries = tuple(
-        NavEntry(key, label, reverse(url_name))
-        for key, label, url_name, permission in PLANNING_PAGES
-        if user.has_perm(permission)
-    )
-    return [NavGroup("Planning", entries)] if entries else []
+    return _pages_group(user, "Planning", PLANNING_PAGES)
 
 
 # key, label, URL name, permission: the screens of crossdock.quality
@@ -217,14 +237,7 @@ QUALITY_PAGES = (
 
 def _quality_group(user: Any) -> list[NavGroup]:
     """Quality: the inspection queue, nonconformances and inspection plans."""
-    if not user.is_authenticated:
-        return []
-    entries = tuple(
-        NavEntry(key, label, reverse(url_name))
-        for key, label, url_name, permission in QUALITY_PAGES
-        if user.has_perm(permission)
-    )
-    return [NavGroup("Quality", entries)] if entries else []
+    return _pages_group(user, "Quality", QUALITY_PAGES)
 
 
 # key, label, URL name, permission: the warehouse screens of crossdock.inventory
@@ -249,14 +262,7 @@ WAREHOUSE_PAGES = (
 
 def _warehouse_group(user: Any) -> list[NavGroup]:
     """Warehouse: transfers to process, stock, availability, lot trace, counts, stock value."""
-    if not user.is_authenticated:
-        return []
-    entries = tuple(
-        NavEntry(key, label, reverse(url_name))
-        for key, label, url_name, permission in WAREHOUSE_PAGES
-        if user.has_perm(permission)
-    )
-    return [NavGroup("Warehouse", entries)] if entries else []
+    return _pages_group(user, "Warehouse", WAREHOUSE_PAGES)
 
 
 # key, label, URL name, permission: the finance screens of crossdock.accounting

@@ -212,7 +212,8 @@ def test_the_matrix_covers_every_endpoint(db):
         # tests/accounting/test_dunning_api.py, tests/sales/test_api_permissions.py and
         # tests/sales/test_returns_api.py, tests/sales/test_settings_api_permissions.py,
         # tests/planning/test_setup.py, tests/planning/test_api.py, tests/insight/test_api.py and
-        # tests/insight/queues/test_api.py have those endpoints' own matrices.
+        # tests/insight/queues/test_api.py, tests/service/test_api.py have those endpoints' own
+        # matrices.
         if not {
             "Approvals",
             "Inventory",
@@ -234,6 +235,7 @@ def test_the_matrix_covers_every_endpoint(db):
             "KPIs",
             "Exception queues",
             "Replenishment",
+            "Service",
         }
         & set(op.get("tags", []))
     }

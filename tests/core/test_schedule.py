@@ -8,12 +8,14 @@ import io
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
+from django.utils.module_loading import autodiscover_modules
 from django_tasks_db.models import DBTaskResult
 
 from crossdock.core import schedule
 from crossdock.core.models import ScheduledRun
 from crossdock.insight.tasks import take_kpi_snapshot
 from crossdock.planning.tasks import run_nightly_replenishment
+from crossdock.service.tasks import escalate_overdue_service_cases
 from tests.parallel import run_together
 
 UTC = datetime.UTC
@@ -24,9 +26,12 @@ def at(day: int, hour: int, minute: int = 0) -> datetime.datetime:
 
 
 def test_the_apps_declare_their_nightly_work() -> None:
+    autodiscover_modules("tasks")  # as `crossdock scheduler` does: whatever ran before
     assert schedule.SCHEDULE["planning.nightly-replenishment"].task is run_nightly_replenishment
     assert schedule.SCHEDULE["insight.kpi-snapshot"].task is take_kpi_snapshot
     assert "purchasing.exceptions" in schedule.SCHEDULE
+    escalations = schedule.SCHEDULE["service.escalations"]
+    assert (escalations.task, escalations.cron) == (escalate_overdue_service_cases, "*/15 * * * *")
 
 
 def test_a_bad_cron_expression_is_refused_with_the_entry_name() -> None:

@@ -148,7 +148,7 @@ def test_bad_parameters_are_a_422_naming_the_parameter(clients, params, field):
 
 
 def test_an_unknown_kpi_is_not_found(clients):
-    response = clients[Role.EXECUTIVE].get("kpis/service_backlog")
+    response = clients[Role.EXECUTIVE].get("kpis/no_such_kpi")
     assert response.status_code == 404
     assert response.json()["code"] == "not-found"
 

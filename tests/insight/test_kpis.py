@@ -63,6 +63,7 @@ def test_every_kpi_of_the_issue_is_defined_once_with_a_formula():
         "purchase_price_variance",
         "receiving_accuracy",
         "returns_rate",
+        "service_backlog",
         "stockout_rate",
         "supplier_on_time_delivery",
     ]

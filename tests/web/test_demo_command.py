@@ -190,3 +190,15 @@ def test_sales_orders_quoted_confirmed_invoiced_and_on_credit_hold(loaded, db):
         step.request.document_id for step in selectors.decidable_steps(controller)
     ]
     assert run_checks()[1] == []
+
+
+def test_service_cases_at_every_stage_some_past_their_sla(loaded, db):
+    from crossdock.service.models import ServiceCase, SLAPolicy
+
+    counts = loaded["counts"]
+    assert counts["service_cases"] == ServiceCase.objects.count() == 30
+    assert counts["sla_policies"] == SLAPolicy.objects.count() == 8
+    statuses = set(ServiceCase.objects.values_list("status", flat=True))
+    assert statuses == {"open", "in_progress", "waiting", "resolved", "closed"}
+    assert ServiceCase.objects.filter(escalation_level__gt=0).exists()
+    assert ServiceCase.objects.filter(sales_order__isnull=False).exists()

@@ -85,11 +85,12 @@ DASHBOARDS: dict[str, DashboardSpec] = {
         DashboardSpec(
             "sales",
             "Sales",
-            "Service to customers: fill rates, backorders, shipping time, returns and margin.",
+            "Service to customers: fill rates, backorders, shipping time, returns, margin and "
+            "the service backlog.",
             tiles=("order_fill_rate", "line_fill_rate", "backorder_rate",
-                   "order_to_ship_cycle_time", "returns_rate", "gross_margin"),
-            trends=("order_fill_rate",),
-            slices=(("line_fill_rate", "customer_tier"),),
+                   "order_to_ship_cycle_time", "returns_rate", "gross_margin", "service_backlog"),
+            trends=("order_fill_rate", "service_backlog"),
+            slices=(("line_fill_rate", "customer_tier"), ("service_backlog", "customer_tier")),
             tables=("top-customers",),
         ),
     )

@@ -44,6 +44,8 @@ def show(kpi: Kpi, value: Decimal | None, currency: str = "") -> str:
         return f"{rounded:f} %"
     if kpi.unit == Unit.DAYS:
         return f"{rounded:f} days"
+    if kpi.unit == Unit.COUNT:
+        return f"{rounded.normalize():f}"
     return f"{value.quantize(Decimal('0.01'), ROUND_HALF_UP):f}"
 
 

@@ -26,6 +26,7 @@ QUEUE_LABELS = {
     "approvals": "Approvals",
     "warehouse": "Warehouse",
     "returns": "Customer returns",
+    "service": "Service cases",
     "anomalies": "Anomalies",
 }
 

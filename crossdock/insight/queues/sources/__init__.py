@@ -7,4 +7,5 @@ from crossdock.insight.queues.sources import (  # noqa: F401
     planning,
     purchasing,
     sales,
+    service,
 )

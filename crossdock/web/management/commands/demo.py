@@ -44,6 +44,7 @@ from crossdock.masterdata.demo import (
 from crossdock.planning.demo import load_planning_demo
 from crossdock.purchasing.demo import load_purchasing_demo
 from crossdock.sales.demo import load_sales_demo
+from crossdock.service.demo import load_service_demo
 
 
 class Command(BaseCommand):
@@ -110,6 +111,7 @@ def load_everything(scale: str, seed: int) -> DemoResult:
     books = load_accounting_demo()
     buying = load_purchasing_demo()
     selling = load_sales_demo()
+    servicing = load_service_demo()
     planning = load_planning_demo(scale, seed)
     result.counts.update(
         approval_policies=ApprovalPolicy.objects.filter(status="active").count(),
@@ -121,6 +123,7 @@ def load_everything(scale: str, seed: int) -> DemoResult:
         **{k: v for k, v in books.items() if k in ("payments", "payment_runs", "landed_costs")},
         **buying,
         **selling,
+        **servicing,
         **{k: v for k, v in planning.items() if not k.endswith("_seconds")},
         journal_lines=JournalLine.objects.count(),
     )

@@ -1,0 +1,1 @@
+"""After-sales service: customer cases, SLA policies and escalations."""

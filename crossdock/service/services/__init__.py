@@ -1,0 +1,1 @@
+"""Service state changes: cases (open, edit, assign, answer, move), SLA policies, escalation."""
