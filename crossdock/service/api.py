@@ -10,9 +10,10 @@ from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from ninja import Field, Header, Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from crossdock.api.errors import Problem
+from crossdock.api.headers import IdempotencyKeyHeader, IfMatchHeader
 from crossdock.api.http import expected_version, json_response
 from crossdock.api.idempotency import idempotent
 from crossdock.api.pagination import paginate
@@ -26,8 +27,6 @@ from crossdock.service.services import cases, status
 
 router = Router(tags=["Service"])
 ERRORS = frozenset({400, 401, 403, 404, 409, 412, 422})
-IDEMPOTENCY_DOC = "Any unique string; a retry with the same key replays the first answer."
-IF_MATCH_DOC = 'The ETag of the version you acted on (e.g. "3"); 412 if the case changed since.'
 Note = Annotated[Text, Field(max_length=cases.DESCRIPTION_LENGTH)]
 
 # -- schemas ---------------------------------------------------------------------------------
@@ -193,9 +192,7 @@ def list_cases(request: HttpRequest, params: Query[ListParams]) -> HttpResponse:
 def open_case(
     request: HttpRequest,
     payload: CaseIn,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     require_permission(request.user, ServiceCase, "add")
     case = cases.open_case(Actor.of(request.user), _draft(None, payload.model_dump()))
@@ -224,7 +221,7 @@ def update_case(
     request: HttpRequest,
     id: int,
     payload: CasePatch,
-    if_match: str | None = Header(None, alias="If-Match", description=IF_MATCH_DOC),
+    if_match: IfMatchHeader = None,
 ) -> HttpResponse:
     found = _case(request.user, id, "change")
     data = payload.model_dump(exclude_unset=True)
@@ -240,10 +237,8 @@ def _action_route(path: str, name: str, summary: str, schema: type[Schema], call
         request: HttpRequest,
         id: int,
         payload: Schema,
-        if_match: str | None = Header(None, alias="If-Match", description=IF_MATCH_DOC),
-        idempotency_key: str | None = Header(
-            None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-        ),
+        if_match: IfMatchHeader = None,
+        idempotency_key: IdempotencyKeyHeader = None,
     ) -> HttpResponse:
         found = _case(request.user, id, "change")
         version = expected_version(if_match, getattr(payload, "version", None))

@@ -7,9 +7,10 @@ of cases opened after it is saved. The sales manager keeps them.
 from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Field, Header, Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from crossdock.api.errors import Problem
+from crossdock.api.headers import IdempotencyKeyHeader, IfMatchHeader
 from crossdock.api.http import expected_version, json_response
 from crossdock.api.idempotency import idempotent
 from crossdock.api.pagination import paginate
@@ -18,7 +19,7 @@ from crossdock.api.schemas import Id, InputSchema, QueryId, Text
 from crossdock.core.context import Actor
 from crossdock.core.errors import NotFoundError
 from crossdock.masterdata.models import Company
-from crossdock.service.api import ERRORS, IDEMPOTENCY_DOC, IF_MATCH_DOC, rendered, visible
+from crossdock.service.api import ERRORS, rendered, visible
 from crossdock.service.models import CasePriority, SLAPolicy
 from crossdock.service.services import policies
 
@@ -108,9 +109,7 @@ def list_policies(request: HttpRequest, params: Query[PolicyParams]) -> HttpResp
 def create_policy(
     request: HttpRequest,
     payload: PolicyIn,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     require_permission(request.user, SLAPolicy, "add")
     if not Company.objects.in_scope_of(request.user).filter(pk=payload.company).exists():
@@ -144,7 +143,7 @@ def update_policy(
     request: HttpRequest,
     id: int,
     payload: PolicyPatch,
-    if_match: str | None = Header(None, alias="If-Match", description=IF_MATCH_DOC),
+    if_match: IfMatchHeader = None,
 ) -> HttpResponse:
     found = _policy(request.user, id, "change")
     data = payload.model_dump(exclude_unset=True)
