@@ -57,8 +57,6 @@ from crossdock.masterdata.models.organisation import INTERNAL_KINDS, SELLABLE_KI
 from crossdock.purchasing.models import (
     BillMatch,
     MatchStatus,
-    OrderState,
-    PurchaseOrderLine,
     PurchaseReceiptLine,
 )
 from crossdock.purchasing.models.sourcing import PurchaseRequisitionLine
@@ -403,20 +401,8 @@ def _on_time(scope: Scope, options: Options) -> list[Source]:
 
 
 def _receiving(scope: Scope, options: Options) -> list[Source]:
-    first = (
-        PurchaseReceiptLine.objects.filter(line=OuterRef("pk"), move__state=MoveState.DONE)
-        .order_by("move__done_at")
-        .values("move__done_at")[:1]
-    )
-    lines = (
-        PurchaseOrderLine.objects.filter(
-            order__state__in=(OrderState.RECEIVED, OrderState.BILLED, OrderState.CLOSED)
-        )
-        .annotate(first_receipt=Subquery(first))
-        .filter(on_days("first_receipt", scope.start, scope.end))
-    )
     rows = (
-        scoped(lines, scope, purchasing.ORDER_LINE_PATHS)
+        scoped(purchasing.first_received(scope), scope, purchasing.ORDER_LINE_PATHS)
         .annotate(in_numerator=_flag(Q(received_quantity=F("quantity"))))
         .order_by("-first_receipt", "-pk")
         .values(
@@ -592,8 +578,7 @@ LEDGER_VALUES = (
 
 def _gross_margin(scope: Scope, options: Options) -> list[Source]:
     lines = JournalLine.objects.filter(
-        finance._posted(scope),
-        account__account_type__in=(AccountType.REVENUE, AccountType.COST_OF_SALES),
+        finance._posted(scope), finance.on_accounts(account_type__in=finance.MARGIN_TYPES)
     )
     rows = (
         scoped(lines, scope, finance.LEDGER_PATHS)
@@ -618,7 +603,7 @@ def _gross_margin(scope: Scope, options: Options) -> list[Source]:
 
 def _price_variance(scope: Scope, options: Options) -> list[Source]:
     lines = JournalLine.objects.filter(
-        finance._posted(scope), account__role=AccountRole.PRICE_VARIANCE
+        finance._posted(scope), finance.on_accounts(role=AccountRole.PRICE_VARIANCE)
     )
     rows = (
         scoped(lines, scope, finance.LEDGER_PATHS)

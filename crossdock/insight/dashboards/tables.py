@@ -62,7 +62,7 @@ def top_customers_by_margin(filters: DashboardFilters, currency: str) -> Table:
     kpi = KPIS["gross_margin"]
     lines = JournalLine.objects.filter(
         finance._posted(filters.scope(kpi)),
-        account__account_type__in=(AccountType.REVENUE, AccountType.COST_OF_SALES),
+        finance.on_accounts(account_type__in=finance.MARGIN_TYPES),
         partner__isnull=False,
     )
     revenue = Q(account__account_type=AccountType.REVENUE)

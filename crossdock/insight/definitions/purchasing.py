@@ -7,7 +7,7 @@ import datetime
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models import Count, F, Min, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from crossdock.approvals.models import ApprovalRequest
@@ -98,6 +98,33 @@ def supplier_on_time_delivery(scope: Scope) -> dict[Key, Part]:
     )
 
 
+def first_received(scope: Scope) -> QuerySet[PurchaseOrderLine]:
+    """Lines of orders no longer waiting for goods whose first done receipt (annotated
+    ``first_receipt``) falls on the scope's days.
+
+    Only lines with a receipt done in the range can qualify: they are picked first (moves
+    by done time), so the first receipt is looked up for those alone, not for every line.
+    """
+    received = PurchaseReceiptLine.objects.filter(
+        on_days("move__done_at", scope.start, scope.end), move__state=MoveState.DONE
+    )
+    first = (
+        PurchaseReceiptLine.objects.filter(line=OuterRef("pk"), move__state=MoveState.DONE)
+        .order_by()
+        .values("line")
+        .annotate(at=Min("move__done_at"))
+        .values("at")
+    )
+    return (
+        PurchaseOrderLine.objects.filter(
+            pk__in=received.values("line_id"),
+            order__state__in=(OrderState.RECEIVED, OrderState.BILLED, OrderState.CLOSED),
+        )
+        .annotate(first_receipt=Subquery(first))
+        .filter(on_days("first_receipt", scope.start, scope.end))
+    )
+
+
 @kpi(
     "receiving_accuracy",
     "Receiving accuracy",
@@ -113,21 +140,9 @@ def receiving_accuracy(scope: Scope) -> dict[Key, Part]:
     receipt was done in the range; exact means the received quantity equals the
     ordered quantity (neither short nor over).
     """
-    first = (
-        PurchaseReceiptLine.objects.filter(line=OuterRef("pk"), move__state=MoveState.DONE)
-        .order_by("move__done_at")
-        .values("move__done_at")[:1]
-    )
-    lines = (
-        PurchaseOrderLine.objects.filter(
-            order__state__in=(OrderState.RECEIVED, OrderState.BILLED, OrderState.CLOSED)
-        )
-        .annotate(first_receipt=Subquery(first))
-        .filter(on_days("first_receipt", scope.start, scope.end))
-    )
     return single(
         grouped(
-            lines,
+            first_received(scope),
             scope,
             ORDER_LINE_PATHS,
             n=Count("pk", filter=Q(received_quantity=F("quantity"))),

@@ -166,8 +166,6 @@ class StockMove(models.Model):
         indexes = [
             models.Index(fields=["product", "state"], name="move_product_state_idx"),
             models.Index(fields=["state", "priority", "promised_on"], name="move_queue_idx"),
-            # Moves done in a range of days (deliveries and receipts counted by the KPIs).
-            models.Index(fields=["state", "done_at"], name="move_done_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gt=0), name="move_quantity_positive"),
