@@ -43,7 +43,7 @@ from crossdock.accounting.models.chart import AccountRole, AccountType
 from crossdock.approvals.models import ApprovalRequest
 from crossdock.insight.definitions import finance, inventory, purchasing, sales, service
 from crossdock.insight.registry import Scope
-from crossdock.insight.slicing import scoped
+from crossdock.insight.slicing import midnight, on_days, scoped
 from crossdock.inventory.models import (
     MoveState,
     Quant,
@@ -57,8 +57,6 @@ from crossdock.masterdata.models.organisation import INTERNAL_KINDS, SELLABLE_KI
 from crossdock.purchasing.models import (
     BillMatch,
     MatchStatus,
-    OrderState,
-    PurchaseOrderLine,
     PurchaseReceiptLine,
 )
 from crossdock.purchasing.models.sourcing import PurchaseRequisitionLine
@@ -76,6 +74,13 @@ AGE_BUCKETS: dict[str, tuple[int, int | None]] = {
     "61-90": (61, 90),
     "91+": (91, None),
 }
+
+
+def aged_between(age: str, today: datetime.date) -> Q:
+    """Stock that arrived within the age bucket ``age`` (days before ``today``)."""
+    low, high = AGE_BUCKETS[age]
+    earliest = None if high is None else today - datetime.timedelta(days=high)
+    return on_days("in_date", earliest, today - datetime.timedelta(days=low))
 
 
 def _flag(condition: Q) -> ExpressionWrapper:
@@ -255,7 +260,7 @@ def _order_to_ship(scope: Scope, options: Options) -> list[Source]:
     orders = (
         SalesOrder.objects.filter(state__in=(SalesOrderState.SHIPPED, SalesOrderState.INVOICED))
         .annotate(shipped_at=Subquery(_last_shipment()))
-        .filter(shipped_at__date__gte=scope.start, shipped_at__date__lte=scope.end)
+        .filter(on_days("shipped_at", scope.start, scope.end))
     )
     rows = (
         scoped(orders, scope, sales.ORDER_PATHS)
@@ -295,16 +300,14 @@ def _last_shipment() -> QuerySet[Any]:
 
 def _returns(scope: Scope, options: Options) -> list[Source]:
     returned = ReturnLine.objects.filter(
+        on_days("rma__authorized_at", scope.start, scope.end),
         rma__state__in=sales.RETURNED_STATES,
-        rma__authorized_at__date__gte=scope.start,
-        rma__authorized_at__date__lte=scope.end,
     )
     shipped = StockMove.objects.filter(
+        on_days("done_at", scope.start, scope.end),
         state=MoveState.DONE,
         transfer__kind=TransferKind.DELIVERY,
         destination__kind=LocationKind.CUSTOMER,
-        done_at__date__gte=scope.start,
-        done_at__date__lte=scope.end,
     )
     returns = (
         scoped(returned, scope, sales.RETURN_PATHS)
@@ -364,14 +367,12 @@ def _returns(scope: Scope, options: Options) -> list[Source]:
 
 def _on_time(scope: Scope, options: Options) -> list[Source]:
     receipts = PurchaseReceiptLine.objects.filter(
-        move__state=MoveState.DONE,
-        move__done_at__date__gte=scope.start,
-        move__done_at__date__lte=scope.end,
+        on_days("move__done_at", scope.start, scope.end), move__state=MoveState.DONE
     )
     promised = Coalesce(F("line__confirmed_date"), F("line__expected_date"))
     rows = (
         scoped(receipts, scope, purchasing.RECEIPT_PATHS)
-        .annotate(promised=promised, in_numerator=_flag(Q(move__done_at__date__lte=promised)))
+        .annotate(promised=promised, in_numerator=_flag(purchasing.received_on_time(scope)))
         .order_by("-move__done_at", "-pk")
         .values(
             "line__order_id",
@@ -400,20 +401,8 @@ def _on_time(scope: Scope, options: Options) -> list[Source]:
 
 
 def _receiving(scope: Scope, options: Options) -> list[Source]:
-    first = (
-        PurchaseReceiptLine.objects.filter(line=OuterRef("pk"), move__state=MoveState.DONE)
-        .order_by("move__done_at")
-        .values("move__done_at")[:1]
-    )
-    lines = (
-        PurchaseOrderLine.objects.filter(
-            order__state__in=(OrderState.RECEIVED, OrderState.BILLED, OrderState.CLOSED)
-        )
-        .annotate(first_receipt=Subquery(first))
-        .filter(first_receipt__date__gte=scope.start, first_receipt__date__lte=scope.end)
-    )
     rows = (
-        scoped(lines, scope, purchasing.ORDER_LINE_PATHS)
+        scoped(purchasing.first_received(scope), scope, purchasing.ORDER_LINE_PATHS)
         .annotate(in_numerator=_flag(Q(received_quantity=F("quantity"))))
         .order_by("-first_receipt", "-pk")
         .values(
@@ -498,9 +487,8 @@ REQUISITION_PATHS = {
 
 def _procurement_cycle(scope: Scope, options: Options) -> list[Source]:
     lines = PurchaseRequisitionLine.objects.filter(
+        on_days("purchase_order__approved_at", scope.start, scope.end),
         purchase_order__isnull=False,
-        purchase_order__approved_at__date__gte=scope.start,
-        purchase_order__approved_at__date__lte=scope.end,
     )
     rows = (
         scoped(lines, scope, REQUISITION_PATHS)
@@ -534,9 +522,8 @@ def _procurement_cycle(scope: Scope, options: Options) -> list[Source]:
 
 def _approval_cycle(scope: Scope, options: Options) -> list[Source]:
     requests = ApprovalRequest.objects.filter(
+        on_days("decided_at", scope.start, scope.end),
         status__in=(ApprovalRequest.Status.APPROVED, ApprovalRequest.Status.REJECTED),
-        decided_at__date__gte=scope.start,
-        decided_at__date__lte=scope.end,
     )
     rows = (
         scoped(requests, scope, {"company": "company_id"})
@@ -591,8 +578,7 @@ LEDGER_VALUES = (
 
 def _gross_margin(scope: Scope, options: Options) -> list[Source]:
     lines = JournalLine.objects.filter(
-        finance._posted(scope),
-        account__account_type__in=(AccountType.REVENUE, AccountType.COST_OF_SALES),
+        finance._posted(scope), finance.on_accounts(account_type__in=finance.MARGIN_TYPES)
     )
     rows = (
         scoped(lines, scope, finance.LEDGER_PATHS)
@@ -617,7 +603,7 @@ def _gross_margin(scope: Scope, options: Options) -> list[Source]:
 
 def _price_variance(scope: Scope, options: Options) -> list[Source]:
     lines = JournalLine.objects.filter(
-        finance._posted(scope), account__role=AccountRole.PRICE_VARIANCE
+        finance._posted(scope), finance.on_accounts(role=AccountRole.PRICE_VARIANCE)
     )
     rows = (
         scoped(lines, scope, finance.LEDGER_PATHS)
@@ -642,8 +628,7 @@ def _cost_of_goods_sold(role: str) -> Drill:
         customer = LocationKind.CUSTOMER
         layers = ValuationLayer.objects.filter(
             Q(move__destination__kind=customer) | Q(move__source__kind=customer),
-            recorded_at__date__gte=scope.start,
-            recorded_at__date__lte=scope.end,
+            on_days("recorded_at", scope.start, scope.end),
         )
         rows = (
             scoped(layers, scope, inventory.LAYER_PATHS)
@@ -689,13 +674,10 @@ def _aged(scope: Scope, options: Options) -> list[Source]:
     cutoff = today - datetime.timedelta(days=inventory.AGED_AFTER_DAYS)
     quants = Quant.objects.filter(location__kind__in=sorted(INTERNAL_KINDS), quantity__gt=0)
     if options.age in AGE_BUCKETS:
-        low, high = AGE_BUCKETS[options.age]
-        quants = quants.filter(in_date__date__lte=today - datetime.timedelta(days=low))
-        if high is not None:
-            quants = quants.filter(in_date__date__gte=today - datetime.timedelta(days=high))
+        quants = quants.filter(aged_between(options.age, today))
     rows = (
         scoped(quants, scope, inventory.QUANT_PATHS)
-        .annotate(in_numerator=_flag(Q(in_date__date__lt=cutoff)))
+        .annotate(in_numerator=_flag(Q(in_date__lt=midnight(cutoff))))
         .order_by("in_date", "pk")
         .values("product__sku", "product__name", "location__path", "in_date", "quantity",
                 "in_numerator")

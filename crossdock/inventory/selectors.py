@@ -327,7 +327,7 @@ def layers_of_moves(move_ids: Iterable[int], company_id: int) -> QuerySet[Valuat
     """The valuation layers of some moves in one company, looked up by move.
 
     The company is compared as ``company_id + 0`` so that SQLite's planner cannot
-    prefer the company's date index (``layer_date_idx``), which walks every layer the
+    prefer the company's date index (``layer_date_value_idx``), which walks every layer the
     company ever had (seconds at a million layers) instead of the few of these moves.
     """
     return (

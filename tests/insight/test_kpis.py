@@ -7,11 +7,14 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.db.models import F
+from django.db.models.functions import Coalesce
+from django.test import override_settings
 from django.utils import timezone
 
 from crossdock.insight.registry import KPIS, Direction, Scope, Unit
 from crossdock.inventory.models import StockMove
-from crossdock.purchasing.models import PurchaseOrder
+from crossdock.purchasing.models import PurchaseOrder, PurchaseReceiptLine
 from crossdock.purchasing.models.sourcing import PurchaseRequisition
 from crossdock.purchasing.services import matching, orders, sourcing
 from crossdock.purchasing.services.receiving import ReceiptLine, receive_purchase_order
@@ -286,3 +289,31 @@ def test_procurement_cycle_time(buying):
 def test_approval_cycle_time(sold):
     # the RMA's approval: submitted 1.5 days before it was decided
     assert values("approval_cycle_time", _scope(sold)) == {None: (D("1.5000"), D("1.5"), D(1))}
+
+
+@override_settings(TIME_ZONE="Europe/Amsterdam")
+def test_on_time_delivery_reads_the_promised_day_in_local_time_across_a_clock_change(buying):
+    # Clocks go forward in Amsterdam on 29 March 2026: that day has 23 hours.
+    product = factories.product(sku="KPI-TZ")
+    buying.offer(product, ("0", "4.00"))
+    order, line = _order(buying, product, "40", 1, 29)  # promised 29 March
+    local = timezone.get_current_timezone()
+    for done in (
+        datetime.datetime(2026, 3, 29, 0, 0),  # the first instant of the promised day
+        datetime.datetime(2026, 3, 29, 23, 59, 59),  # its last second: still on time
+        datetime.datetime(2026, 3, 30, 0, 0),  # the next day: late
+        datetime.datetime(2026, 3, 28, 23, 30),  # the day before, an hour ahead of UTC
+    ):
+        receipt = receive_purchase_order(SYSTEM, order.pk, [ReceiptLine(line.pk, D(10))])
+        StockMove.objects.filter(transfer=receipt).update(done_at=done.replace(tzinfo=local))
+    scope = Scope(*MARCH, company_ids=frozenset({buying.company.pk}), today=MARCH[1])
+    assert values("supplier_on_time_delivery", scope) == {None: (D("75.0000"), D(3), D(4))}
+    # The same count as comparing each receipt's local date with the promised date.
+    promised = Coalesce(F("line__confirmed_date"), F("line__expected_date"))
+    by_date = PurchaseReceiptLine.objects.filter(move__done_at__date__lte=promised).count()
+    assert by_date == 3
+    # Days split anywhere in the range give the same rows: a range of the last two days.
+    late_range = Scope(
+        datetime.date(2026, 3, 29), datetime.date(2026, 3, 30), company_ids=scope.company_ids
+    )
+    assert values("supplier_on_time_delivery", late_range) == {None: (D("66.6667"), D(2), D(3))}

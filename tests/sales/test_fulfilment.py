@@ -13,7 +13,8 @@ from crossdock.core.context import Actor
 from crossdock.core.errors import ConflictError
 from crossdock.core.roles import Role
 from crossdock.inventory.models import MoveState, Shipment, StockMove, Transfer
-from crossdock.sales.models import InvoicePolicy, SalesOrderState, SalesSettings
+from crossdock.sales import checks
+from crossdock.sales.models import InvoicePolicy, SalesOrder, SalesOrderState, SalesSettings
 from crossdock.sales.services.allocation import allocation_of, reallocate
 from crossdock.sales.services.fulfilment import invoice_sales_orders, ship_sales_order
 from tests import factories
@@ -217,3 +218,35 @@ def test_the_audit_finds_a_tampered_shipped_quantity(selling, people):
     order.lines.update(shipped_quantity=D(4))
     problems = run_checks()[1]
     assert any(order.reference in p.problem and "shipped 4" in p.problem for p in problems)
+
+
+def test_the_audit_checks_orders_in_batches_with_the_same_findings(selling, people, monkeypatch):
+    a, b = factories.product(), factories.product()
+    for product in (a, b):
+        selling.price(product, "10.00")
+        selling.stock(product, "10")
+    # Two lines of one product: the shipped total is spread over them in sequence order.
+    first = selling.confirmed((a, "2", None), (a, "3", None), (b, "1", None))
+    second = selling.confirmed((b, "4", None))
+    third = selling.confirmed((a, "1", None))
+    for order in (first, second, third):
+        ship_sales_order(people["operator"], order.pk)
+    invoice_sales_orders(people["clerk"], [first.pk, second.pk])
+    assert checks.progress() == []
+    line = second.lines.get()
+    second.lines.update(invoiced_quantity=D(3))
+    tampered = first.lines.order_by("sequence").first()
+    first.lines.filter(pk=tampered.pk).update(shipped_quantity=D(1))
+    SalesOrder.objects.filter(pk=third.pk).update(uninvoiced_company=D("0.01"))
+    expected = [
+        f"sales order {first.reference} line {tampered.pk}: shipped 1.000000 but deliveries "
+        "say 2.000000",
+        # the tampered invoiced quantity leaves one unit of 10.00 uninvoiced by its lines
+        f"sales order {second.reference}: uninvoiced 0.0000 but its lines say 10.00",
+        f"sales order {second.reference} line {line.pk}: invoiced 3.000000 but posted "
+        "invoices say 4.000000",
+        f"sales order {third.reference}: uninvoiced 0.0100 but its lines say 10.00",
+    ]
+    assert checks.progress() == expected
+    monkeypatch.setattr(checks, "BATCH", 1)  # one order per batch: the same findings
+    assert checks.progress() == expected

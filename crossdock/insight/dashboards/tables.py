@@ -8,14 +8,12 @@ permission (:data:`TABLES`); the dashboard leaves out those the user may not rea
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, F, Min, Q, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Min, Q, Sum
 from django.urls import reverse
 from django.utils.http import urlencode
 
@@ -25,9 +23,9 @@ from crossdock.accounting.models.chart import AccountType
 from crossdock.insight.charts import BarChart, bar_chart
 from crossdock.insight.dashboards.filters import DashboardFilters
 from crossdock.insight.definitions import finance, inventory, purchasing
-from crossdock.insight.drilldown import AGE_BUCKETS
+from crossdock.insight.drilldown import AGE_BUCKETS, aged_between
 from crossdock.insight.registry import KPIS
-from crossdock.insight.slicing import scoped
+from crossdock.insight.slicing import on_days, scoped
 from crossdock.inventory.models import MoveState, Quant
 from crossdock.masterdata.models.organisation import INTERNAL_KINDS
 from crossdock.purchasing.models import OrderState, PurchaseOrder, PurchaseReceiptLine
@@ -64,7 +62,7 @@ def top_customers_by_margin(filters: DashboardFilters, currency: str) -> Table:
     kpi = KPIS["gross_margin"]
     lines = JournalLine.objects.filter(
         finance._posted(filters.scope(kpi)),
-        account__account_type__in=(AccountType.REVENUE, AccountType.COST_OF_SALES),
+        finance.on_accounts(account_type__in=finance.MARGIN_TYPES),
         partner__isnull=False,
     )
     revenue = Q(account__account_type=AccountType.REVENUE)
@@ -110,17 +108,14 @@ def late_suppliers(filters: DashboardFilters, currency: str) -> Table:
     kpi = KPIS["supplier_on_time_delivery"]
     scope = filters.scope(kpi)
     receipts = PurchaseReceiptLine.objects.filter(
-        move__state=MoveState.DONE,
-        move__done_at__date__gte=scope.start,
-        move__done_at__date__lte=scope.end,
+        on_days("move__done_at", scope.start, scope.end), move__state=MoveState.DONE
     )
-    promised = Coalesce(F("line__confirmed_date"), F("line__expected_date"))
     rows = (
         scoped(receipts, scope, purchasing.RECEIPT_PATHS)
         .order_by()
         .values("line__order__supplier_id", "line__order__supplier__code",
                 "line__order__supplier__name")
-        .annotate(late=Count("pk", filter=Q(move__done_at__date__gt=promised)), lines=Count("pk"))
+        .annotate(late=Count("pk", filter=purchasing.received_late(scope)), lines=Count("pk"))
         .filter(late__gt=0)
         .order_by("-late", "line__order__supplier__code")[:TOP]
     )  # fmt: skip
@@ -220,11 +215,8 @@ def stock_age(filters: DashboardFilters, currency: str) -> Table:
     """Quantity on hand by days since arrival (0–30, 31–60, 61–90, over 90)."""
     today = filters.today
     sums: dict[str, Any] = {}
-    for low, high in AGE_BUCKETS.values():
-        condition = Q(in_date__date__lte=today - datetime.timedelta(days=low))
-        if high is not None:
-            condition &= Q(in_date__date__gte=today - datetime.timedelta(days=high))
-        sums[f"b{len(sums)}"] = Sum("quantity", filter=condition)
+    for age in AGE_BUCKETS:
+        sums[f"b{len(sums)}"] = Sum("quantity", filter=aged_between(age, today))
     totals = _quants(filters).order_by().aggregate(**sums)
     table = Table("stock-age", "Stock on hand by age (days since arrival)", ["age", "quantity"])
     for index, name in enumerate(AGE_BUCKETS):

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Q, Sum
 
-from crossdock.accounting.models import JournalLine
+from crossdock.accounting.models import Account, JournalLine
 from crossdock.accounting.models.chart import AccountRole, AccountType
 from crossdock.accounting.models.entries import EntryState
 from crossdock.insight.registry import Direction, Key, Part, Scope, Unit, kpi
@@ -22,6 +23,19 @@ LEDGER_PATHS = {
     "customer_tier": "partner__customer_tier",
     "category": "product__category_id",
 }
+
+
+MARGIN_TYPES = (AccountType.REVENUE, AccountType.COST_OF_SALES)
+
+
+def on_accounts(**conditions: Any) -> Q:
+    """Journal lines on the accounts meeting ``conditions`` (e.g. ``role=...``).
+
+    Written as ``account IN (ids)`` rather than a condition on the joined account, so the
+    database reads the ledger index by (company, account, date) for the range instead of
+    every line the company ever posted.
+    """
+    return Q(account__in=Account.objects.filter(**conditions).values("pk"))
 
 
 def _posted(scope: Scope) -> Q:
@@ -44,10 +58,7 @@ def gross_margin(scope: Scope) -> dict[Key, Part]:
     (cost of goods sold, price variance, inventory loss and gain, freight in). Company
     currency; sliced by the customer's tier and the product on each line.
     """
-    lines = JournalLine.objects.filter(
-        _posted(scope),
-        account__account_type__in=(AccountType.REVENUE, AccountType.COST_OF_SALES),
-    )
+    lines = JournalLine.objects.filter(_posted(scope), on_accounts(account_type__in=MARGIN_TYPES))
     revenue = Q(account__account_type=AccountType.REVENUE)
     cost = Q(account__account_type=AccountType.COST_OF_SALES)
     parts: dict[Key, Part] = defaultdict(Part)
@@ -81,7 +92,7 @@ def purchase_price_variance(scope: Scope) -> dict[Key, Part]:
     below (negative) the value at which the goods were received at the order price.
     A company that books price differences to stock has them in stock value instead.
     """
-    lines = JournalLine.objects.filter(_posted(scope), account__role=AccountRole.PRICE_VARIANCE)
+    lines = JournalLine.objects.filter(_posted(scope), on_accounts(role=AccountRole.PRICE_VARIANCE))
     parts: dict[Key, Part] = defaultdict(Part)
     for key, row in grouped(lines, scope, LEDGER_PATHS, d=Sum("debit"), c=Sum("credit")):
         parts[key].add(Decimal(row["d"] or 0) - Decimal(row["c"] or 0), Decimal(0))

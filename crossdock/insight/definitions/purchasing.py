@@ -7,12 +7,12 @@ import datetime
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models import Count, F, Min, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from crossdock.approvals.models import ApprovalRequest
 from crossdock.insight.registry import Direction, Key, Part, Scope, Unit, kpi
-from crossdock.insight.slicing import grouped, keyed_rows, on_days, single
+from crossdock.insight.slicing import by_day, grouped, keyed_rows, on_days, single
 from crossdock.inventory.models import MoveState
 from crossdock.purchasing.models import (
     BillMatch,
@@ -42,6 +42,29 @@ PURCHASE_DIMENSIONS = ("company", "warehouse", "region", "supplier", "category",
 ORDERS = ("purchasing.purchaseorder",)
 
 
+def _promised_from(day: datetime.date) -> Q:
+    """Receipt lines whose promised date (confirmed, else expected) is ``day`` or later."""
+    return Q(line__confirmed_date__gte=day) | Q(
+        line__confirmed_date__isnull=True, line__expected_date__gte=day
+    )
+
+
+def _promised_before(day: datetime.date) -> Q:
+    return Q(line__confirmed_date__lt=day) | Q(
+        line__confirmed_date__isnull=True, line__expected_date__lt=day
+    )
+
+
+def received_on_time(scope: Scope) -> Q:
+    """Receipt lines done (within the scope's days) on or before their promised date."""
+    return by_day("move__done_at", scope.start, scope.end, _promised_from)
+
+
+def received_late(scope: Scope) -> Q:
+    """Receipt lines done (within the scope's days) after their promised date."""
+    return by_day("move__done_at", scope.start, scope.end, _promised_before)
+
+
 def _days_between(start: datetime.datetime, end: datetime.datetime) -> Decimal:
     return Decimal(int((end - start).total_seconds())) / SECONDS_PER_DAY
 
@@ -64,15 +87,41 @@ def supplier_on_time_delivery(scope: Scope) -> dict[Key, Part]:
     receipts = PurchaseReceiptLine.objects.filter(
         on_days("move__done_at", scope.start, scope.end), move__state=MoveState.DONE
     )
-    promised = Coalesce(F("line__confirmed_date"), F("line__expected_date"))
     return single(
         grouped(
             receipts,
             scope,
             RECEIPT_PATHS,
-            n=Count("pk", filter=Q(move__done_at__date__lte=promised)),
+            n=Count("pk", filter=received_on_time(scope)),
             d=Count("pk"),
         )
+    )
+
+
+def first_received(scope: Scope) -> QuerySet[PurchaseOrderLine]:
+    """Lines of orders no longer waiting for goods whose first done receipt (annotated
+    ``first_receipt``) falls on the scope's days.
+
+    Only lines with a receipt done in the range can qualify: they are picked first (moves
+    by done time), so the first receipt is looked up for those alone, not for every line.
+    """
+    received = PurchaseReceiptLine.objects.filter(
+        on_days("move__done_at", scope.start, scope.end), move__state=MoveState.DONE
+    )
+    first = (
+        PurchaseReceiptLine.objects.filter(line=OuterRef("pk"), move__state=MoveState.DONE)
+        .order_by()
+        .values("line")
+        .annotate(at=Min("move__done_at"))
+        .values("at")
+    )
+    return (
+        PurchaseOrderLine.objects.filter(
+            pk__in=received.values("line_id"),
+            order__state__in=(OrderState.RECEIVED, OrderState.BILLED, OrderState.CLOSED),
+        )
+        .annotate(first_receipt=Subquery(first))
+        .filter(on_days("first_receipt", scope.start, scope.end))
     )
 
 
@@ -91,21 +140,9 @@ def receiving_accuracy(scope: Scope) -> dict[Key, Part]:
     receipt was done in the range; exact means the received quantity equals the
     ordered quantity (neither short nor over).
     """
-    first = (
-        PurchaseReceiptLine.objects.filter(line=OuterRef("pk"), move__state=MoveState.DONE)
-        .order_by("move__done_at")
-        .values("move__done_at")[:1]
-    )
-    lines = (
-        PurchaseOrderLine.objects.filter(
-            order__state__in=(OrderState.RECEIVED, OrderState.BILLED, OrderState.CLOSED)
-        )
-        .annotate(first_receipt=Subquery(first))
-        .filter(on_days("first_receipt", scope.start, scope.end))
-    )
     return single(
         grouped(
-            lines,
+            first_received(scope),
             scope,
             ORDER_LINE_PATHS,
             n=Count("pk", filter=Q(received_quantity=F("quantity"))),

@@ -38,7 +38,8 @@ class ValuationLayer(models.Model):
         ordering = ["recorded_at", "id"]
         indexes = [
             models.Index(fields=["company", "product", "recorded_at"], name="layer_product_idx"),
-            models.Index(fields=["company", "recorded_at"], name="layer_date_idx"),
+            # Stock value at an instant (Σ value recorded before it) reads the index alone.
+            models.Index(fields=["company", "recorded_at", "value"], name="layer_date_value_idx"),
             # FIFO consumption reads only layers with stock left: keep that set small to find.
             models.Index(
                 fields=["product", "company", "recorded_at"],

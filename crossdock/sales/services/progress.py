@@ -15,6 +15,7 @@ audit`` compares the caches with a fresh computation.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from decimal import Decimal
 from typing import Any
 
@@ -43,36 +44,55 @@ def shipped_to_customer() -> Q:
     )
 
 
-def shipped_by_product(reference: str) -> dict[int, Decimal]:
+Totals = dict[str, dict[int, Decimal]]  # order reference → product id → quantity
+
+
+def shipped_by_order(references: Collection[str]) -> Totals:
+    """Quantities shipped to the customer per order reference and product (one query)."""
     from crossdock.inventory.models import MoveState, StockMove
 
     rows = (
         StockMove.objects.filter(
-            shipped_to_customer(), transfer__origin=reference, state=MoveState.DONE
+            shipped_to_customer(), transfer__origin__in=references, state=MoveState.DONE
         )
-        .values_list("product_id")
+        .values_list("transfer__origin", "product_id")
         .annotate(total=Sum("quantity"))
+        .order_by()
     )
-    return dict(rows)
+    result: Totals = defaultdict(dict)
+    for reference, product, total in rows:
+        result[reference][product] = total
+    return result
 
 
-def invoiced_by_product(reference: str) -> dict[int, Decimal]:
+def invoiced_by_order(references: Collection[str]) -> Totals:
+    """Quantities on posted customer invoices less credit notes per order reference and
+    product (one query)."""
     from crossdock.accounting.models import InvoiceLine
     from crossdock.accounting.models.invoices import InvoiceKind, InvoiceState
 
     rows = (
         InvoiceLine.objects.filter(
-            stock_move__transfer__origin=reference,
+            stock_move__transfer__origin__in=references,
             invoice__state=InvoiceState.POSTED,
             invoice__kind__in=[InvoiceKind.CUSTOMER_INVOICE, InvoiceKind.CUSTOMER_CREDIT],
         )
-        .values_list("product_id", "invoice__kind")
+        .values_list("stock_move__transfer__origin", "product_id", "invoice__kind")
         .annotate(total=Sum("quantity"))
+        .order_by()
     )
-    result: dict[int, Decimal] = defaultdict(Decimal)
-    for product, kind, total in rows:
-        result[product] += total if kind == InvoiceKind.CUSTOMER_INVOICE else -total
-    return result
+    result: dict[str, dict[int, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    for reference, product, kind, total in rows:
+        result[reference][product] += total if kind == InvoiceKind.CUSTOMER_INVOICE else -total
+    return {reference: dict(totals) for reference, totals in result.items()}
+
+
+def shipped_by_product(reference: str) -> dict[int, Decimal]:
+    return shipped_by_order([reference]).get(reference, {})
+
+
+def invoiced_by_product(reference: str) -> dict[int, Decimal]:
+    return invoiced_by_order([reference]).get(reference, {})
 
 
 def spread(lines: list[SalesOrderLine], totals: dict[int, Decimal], cap: str) -> dict[int, Decimal]:
@@ -93,13 +113,22 @@ def spread(lines: list[SalesOrderLine], totals: dict[int, Decimal], cap: str) ->
     return result
 
 
+def spread_progress(
+    lines: list[SalesOrderLine], shipped: dict[int, Decimal], invoiced: dict[int, Decimal]
+) -> tuple[dict[int, Decimal], dict[int, Decimal]]:
+    """Each line's expected shipped and invoiced quantities from the order's totals per
+    product; ``lines`` in sequence order (their ``shipped_quantity`` is set to the expected)."""
+    shipped_per_line = spread(lines, shipped, "quantity")
+    for line in lines:
+        line.shipped_quantity = shipped_per_line[line.pk]
+    return shipped_per_line, spread(lines, invoiced, "shipped_quantity")
+
+
 def expected_progress(order: SalesOrder) -> tuple[dict[int, Decimal], dict[int, Decimal]]:
     lines = list(order.lines.order_by("sequence", "pk"))
-    shipped = spread(lines, shipped_by_product(order.reference), "quantity")
-    for line in lines:
-        line.shipped_quantity = shipped[line.pk]
-    invoiced = spread(lines, invoiced_by_product(order.reference), "shipped_quantity")
-    return shipped, invoiced
+    return spread_progress(
+        lines, shipped_by_product(order.reference), invoiced_by_product(order.reference)
+    )
 
 
 def state_of(order: SalesOrder, lines: list[SalesOrderLine]) -> str:
