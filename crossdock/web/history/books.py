@@ -84,6 +84,20 @@ class Books:
         self.next_entry += count
         return ids
 
+    def valued_entries(
+        self, count: int, owner: np.ndarray, value: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Entries for the ``count`` documents that carry some value, as the posting service
+        makes them: a document whose lines (``owner`` = each line's document index, ``value``
+        its amount) are all worth nothing gets no entry. Returns the indices of the documents
+        that get one and each document's entry id (-1 for none)."""
+        valued = np.zeros(count, dtype=bool)
+        valued[owner[value != 0]] = True
+        kept = np.flatnonzero(valued)
+        entries = np.full(count, -1, dtype=np.int64)
+        entries[kept] = self.entry_ids(len(kept))
+        return kept, entries
+
     def numbers(self, code: dict[int, str], journal: np.ndarray, day: np.ndarray) -> list[str]:
         """One history number per entry, counting per company journal in date order."""
         numbers = [""] * len(journal)

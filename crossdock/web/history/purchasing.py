@@ -247,16 +247,17 @@ def build_purchases(ctx: Context, books: Books, shipped: Shipped) -> PurchaseCou
         n_lines,
         {"quantity": units * UNIT, "line_id": line_ids, "move_id": move_ids},
     )
-    stock_entries = books.entry_ids(n_orders)
+    valued, stock_entries = books.valued_entries(n_orders, order_of, value)
     stock_journal = np.array(
-        [ctx.journal[(c, "stock")] for c in order_company.tolist()], dtype=np.int64
+        [ctx.journal[(c, "stock")] for c in order_company[valued].tolist()], dtype=np.int64
     )
     books.add_entries(
         EntryBatch(
-            ids=stock_entries, company=order_company, journal=stock_journal,
-            number=books.numbers(ctx.journal_code, stock_journal, received), day=received,
-            memo=[f"Stock valuation {r}" for r in receipt_refs],
-            source_type="inventory.transfer", source_id=transfer_ids,
+            ids=stock_entries[valued], company=order_company[valued], journal=stock_journal,
+            number=books.numbers(ctx.journal_code, stock_journal, received[valued]),
+            day=received[valued],
+            memo=[f"Stock valuation {receipt_refs[o]}" for o in valued.tolist()],
+            source_type="inventory.transfer", source_id=transfer_ids[valued],
         )
     )  # fmt: skip
     line_supplier = order_supplier[order_of]

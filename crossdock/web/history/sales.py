@@ -330,20 +330,20 @@ def build_sales(ctx: Context, books: Books, wanted: int) -> tuple[SalesCounts, S
         },
     )
     # stock valuation entries: stock credited, cost of goods sold debited, per move
-    stock_entries = books.entry_ids(len(transfer_ids))
+    valued, stock_entries = books.valued_entries(len(transfer_ids), move_transfer_index, move_value)
     stock_journal = np.array(
-        [ctx.journal[(c, "stock")] for c in transfer_company.tolist()], dtype=np.int64
+        [ctx.journal[(c, "stock")] for c in transfer_company[valued].tolist()], dtype=np.int64
     )
     books.add_entries(
         EntryBatch(
-            ids=stock_entries,
-            company=transfer_company,
+            ids=stock_entries[valued],
+            company=transfer_company[valued],
             journal=stock_journal,
-            number=books.numbers(ctx.journal_code, stock_journal, transfer_day),
-            day=transfer_day,
-            memo=[f"Stock valuation {r}" for r in transfer_refs],
+            number=books.numbers(ctx.journal_code, stock_journal, transfer_day[valued]),
+            day=transfer_day[valued],
+            memo=[f"Stock valuation {transfer_refs[t]}" for t in valued.tolist()],
             source_type="inventory.transfer",
-            source_id=transfer_ids,
+            source_id=transfer_ids[valued],
         )
     )
     move_entry = stock_entries[move_transfer_index]
