@@ -193,6 +193,21 @@ def timed(company_id: int, reuse: bool) -> tuple[float, str]:
     return time.perf_counter() - started, f"{run.state} {run.error}".strip()
 
 
+def open_exceptions(company_id: int) -> dict[str, int]:
+    """Open planning exceptions of the company by kind."""
+    from django.db.models import Count
+
+    from crossdock.planning.models import PlanningException
+
+    rows = (
+        PlanningException.objects.filter(company_id=company_id, closed_at__isnull=True)
+        .values_list("kind")
+        .annotate(count=Count("pk"))
+        .order_by("kind")
+    )
+    return dict(rows)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--products", type=int, default=25000)
@@ -207,6 +222,7 @@ def main() -> int:
 
     company_id = Company.objects.get(code="BENCH").pk
     full = [timed(company_id, False) for _ in range(options.runs)]
+    after_full = open_exceptions(company_id)
     reuse = [timed(company_id, True) for _ in range(options.runs)]
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     from crossdock.planning.models import ReplenishmentRun
@@ -225,6 +241,8 @@ def main() -> int:
         "states": sorted({state for _, state in full + reuse}),
         "suggestions": last.suggestions_count if last else 0,
         "exceptions": last.exceptions_count if last else 0,
+        "open_exceptions_after_full": after_full,
+        "open_exceptions_after_reuse": open_exceptions(company_id),
     }
     print(json.dumps(result))
     ok = (

@@ -23,12 +23,11 @@ def demand_adds_up() -> list[str]:
                 company_id=company_id, source=DemandSource.DELIVERIES
             ).values_list("product_id", "warehouse_id", "day", "shipped", "lost")
         }
+        # every imported row of the company (one range of the (company, day) index); a filter
+        # on the derived products would make SQLite walk that range once per product
         imported = set(
-            DemandDay.objects.filter(
-                company_id=company_id,
-                source=DemandSource.IMPORT,
-                product_id__in={key[0] for key in derived},
-            )
+            DemandDay.objects.filter(company_id=company_id, source=DemandSource.IMPORT)
+            .order_by()
             .values_list("product_id", "warehouse_id", "day")
             .iterator()
         )

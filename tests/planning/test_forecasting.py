@@ -277,3 +277,16 @@ def test_models_give_what_statsforecast_gives_through_its_data_frame_interface()
     for name in names:
         expected = np.clip(out[name].to_numpy().reshape(4, 3), 0, None)
         assert run_model(name, values, 3, 52) == pytest.approx(expected, rel=1e-12)
+
+
+def test_bias_is_judged_only_with_enough_demand_buckets_in_the_holdout():
+    # the same training history (an order of 4 every other week); holdouts of 3 and 4 orders
+    train = [4.0, 0.0] * 48
+    three = weekly_to_daily([*train, 4.0, 0, 4.0, 0, 4.0, 0, 0, 0])
+    four = weekly_to_daily(train + [4.0, 0] * 4)
+    forecast = forecast_demand(np.stack([three, four]), np.arange(2))
+    assert engine.MIN_BIAS_BUCKETS == 4
+    assert np.isnan(forecast.bias[0])  # three orders: not judged
+    # four orders are judged: about 0.95 × 4 / 2 = 1.9 a week (Croston SBA on an order of
+    # 4 every other week) over 8 weeks against the 16 sold
+    assert forecast.bias[1] == pytest.approx(8 * 1.9 / 16 - 1, abs=0.01)

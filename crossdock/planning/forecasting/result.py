@@ -35,7 +35,7 @@ class ForecastResult:
     mean: np.ndarray  # (n, horizon) forecast per bucket, >= 0
     sd: np.ndarray  # (n,) sd of one bucket's forecast error (backtest RMSE)
     mase: np.ndarray  # (n,) backtest MASE, nan where undefined
-    bias: np.ndarray  # (n,) (sum forecast - sum actual) / sum actual, nan when no actuals
+    bias: np.ndarray  # (n,) (sum forecast - sum actual) / sum actual; nan when < 4 buckets sold
     pattern: np.ndarray  # (n,) object array of the demand pattern used to pick candidates
 
     @property

@@ -23,10 +23,17 @@ class DemandDay(models.Model):
     or inside a promotion are kept but planned around.
     """
 
-    company = models.ForeignKey("masterdata.Company", on_delete=models.CASCADE, related_name="+")
-    product = models.ForeignKey("masterdata.Product", on_delete=models.CASCADE, related_name="+")
+    # No single-column index on the keys: (company, day), (warehouse, day) and the unique
+    # (product, warehouse, day) lead with them and serve their lookups and cascades; three
+    # more B-trees would only slow the daily history writes and the bulk loads.
+    company = models.ForeignKey(
+        "masterdata.Company", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    product = models.ForeignKey(
+        "masterdata.Product", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     warehouse = models.ForeignKey(
-        "masterdata.Warehouse", on_delete=models.CASCADE, related_name="+"
+        "masterdata.Warehouse", on_delete=models.CASCADE, related_name="+", db_index=False
     )
     day = models.DateField()
     quantity = QuantityField(default=0)

@@ -28,6 +28,9 @@ arrays and levels without touching the database:
   quantity is d·R. The daily rate d is the forecast's mean over the protection
   interval, its spread the bucket error scaled to a day (σ_day = σ_bucket / √bucket_days).
   ``max_capacity`` caps S (and s).
+- :func:`stockout_probability` reads the lead-time demand as a distribution: the chance
+  that demand before new stock arrives exceeds the projected stock (stockout risk is
+  raised only when it is at least even).
 """
 
 from __future__ import annotations
@@ -191,6 +194,7 @@ class Levels:
     safety_stock: np.ndarray
     reorder_point: np.ndarray
     order_up_to: np.ndarray
+    demand_sd_over_lead: np.ndarray  # σ of demand over the lead time (the safety stock's σ_X)
 
 
 def compute_levels(
@@ -248,7 +252,41 @@ def compute_levels(
     up_to = np.where(manual, inputs.maximum, up_to)
     up_to = np.minimum(up_to, inputs.capacity)
     reorder = np.minimum(reorder, up_to)
-    return Levels(rate, over_lead, safety, reorder, up_to)
+    sd_over_lead = policy.demand_sd_over_interval(rate, sd_day, lead, inputs.lead_sd)
+    return Levels(rate, over_lead, safety, reorder, up_to, sd_over_lead)
+
+
+def stockout_probability(
+    mean: np.ndarray,
+    sd: np.ndarray,
+    stock: np.ndarray,
+    counted: np.ndarray,
+    whole_units: np.ndarray,
+) -> np.ndarray:
+    """P(demand over the lead time > projected stock) of every item.
+
+    ``counted`` items (forecast by an intermittent model) read their lead-time demand as a
+    Poisson count of units with mean ``mean``: P = P(D > ⌊stock⌋). The others read it as
+    the normal law of the safety stock (``mean``, ``sd`` = σ_X); for ``whole_units``
+    products demand exceeds the stock only by reaching ⌊stock⌋ + 1, so the normal is read
+    at ⌊stock⌋ + ½ (continuity correction). A zero spread makes demand certain: P is 1
+    when the mean exceeds the stock, else 0. Negative stock (backorders) is short already:
+    P = 1."""
+    from scipy import special
+
+    mean = np.maximum(np.asarray(mean, dtype=np.float64), 0.0)
+    sd = np.asarray(sd, dtype=np.float64)
+    stock = np.asarray(stock, dtype=np.float64)
+    floor = np.floor(np.maximum(stock, 0.0))
+    threshold = np.where(whole_units, floor + 0.5, stock)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        normal = np.where(
+            sd > 0,
+            special.ndtr((mean - threshold) / np.where(sd > 0, sd, 1.0)),
+            (mean > stock).astype(np.float64),
+        )
+    poisson = special.pdtrc(floor, mean)
+    return np.where(stock < 0, 1.0, np.where(counted, poisson, normal))
 
 
 def to_decimal(value: float, places: int) -> Decimal:

@@ -25,6 +25,10 @@ from crossdock.planning.services.run.inputs import (
 )
 from crossdock.planning.services.run.lead_times import buying_items
 
+#: Stockout risk is raised when a stockout inside the lead time is at least as likely as
+#: not (see :func:`crossdock.planning.services.levels.stockout_probability`).
+LIKELY = 0.5
+
 DETECTED = (
     Kind.NEGATIVE_DEMAND,
     Kind.NO_HISTORY,
@@ -52,6 +56,8 @@ def detect(
 
     Which items have which exception is decided on whole arrays; only the items found get a
     message (in item order, then the order of :data:`DETECTED`)."""
+    from crossdock.planning.forecasting.result import INTERMITTENT_MODELS
+
     settings = inputs.settings
     window = settings.history_days
     dead_after = settings.dead_stock_days
@@ -74,13 +80,21 @@ def detect(
     last = history.last_day
     idle = window - last
     bias = np.asarray(forecast.bias, dtype=np.float64)
+    places = np.array([inputs.products[p][1] for p in inputs.product_of.tolist()], dtype=np.int64)
+    stockout = calc.stockout_probability(
+        over_lead,
+        figures.demand_sd_over_lead,
+        amount,
+        counted=np.isin(forecast.model, INTERMITTENT_MODELS),
+        whole_units=places == 0,
+    )
     with np.errstate(invalid="ignore"):
         found = {
             Kind.NEGATIVE_DEMAND: history.anomalies > 0,
             Kind.NO_HISTORY: (history.rows == 0) & ~manual,
             Kind.NO_SUPPLIER: buying & ~offered,
             Kind.NO_LEAD_TIME: buying & no_lead,
-            Kind.STOCKOUT_RISK: plannable & moving & (amount < over_lead),
+            Kind.STOCKOUT_RISK: plannable & moving & (stockout >= LIKELY),
             Kind.EXCESS: plannable & moving & (amount > np.where(up_to > cover, up_to, cover)),
             Kind.DEAD_STOCK: plannable
             & (stock.on_hand > 0)
@@ -100,7 +114,7 @@ def detect(
     for index, order in hits:
         kind = DETECTED[order]
         severity, message, action = describe(
-            kind, index, inputs, forecast, history, figures, level_inputs, stock, offers
+            kind, index, inputs, forecast, history, figures, level_inputs, stock, offers, stockout
         )
         raise_exception(plan, inputs, kind, index, severity, message, action)
 
@@ -115,8 +129,10 @@ def describe(
     level_inputs: calc.LevelInputs,
     stock: Stock,
     offers: dict[int, list[Any]],
+    stockout: np.ndarray,
 ) -> tuple[int, str, str]:
-    """Severity, message and suggested action of one exception of one item."""
+    """Severity, message and suggested action of one exception of one item (``stockout``:
+    every item's chance of a stockout inside the lead time)."""
     settings = inputs.settings
     window = settings.history_days
     if kind == Kind.NEGATIVE_DEMAND:
@@ -151,10 +167,12 @@ def describe(
     if kind == Kind.STOCKOUT_RISK:
         over_lead = float(figures.demand_over_lead[index])
         lead = int(level_inputs.lead_days[index])
+        chance = float(stockout[index]) * 100
         return (
             3,
-            f"Projected stock {_text(amount)} is below the {_text(over_lead)} expected "
-            f"over the {lead}-day lead time: a stockout is likely before new stock arrives.",
+            f"Projected stock {_text(amount)} against {_text(over_lead)} expected over the "
+            f"{lead}-day lead time: a stockout before new stock arrives has a {chance:.0f} % "
+            "chance.",
             "Expedite open supply or transfer stock from another warehouse.",
         )
     if kind == Kind.EXCESS:
