@@ -127,6 +127,9 @@ class DismissIn(InputSchema):
 
 class SnoozeIn(InputSchema):
     until: datetime.datetime | None = Field(description="Future time; null: show it again now.")
+    reason: Annotated[Text, Field(max_length=200)] = Field(
+        "", description="Why the item can wait (audited, shown as its last outcome)."
+    )
 
 
 def item_data(item: ExceptionItem) -> dict[str, Any]:
@@ -311,4 +314,6 @@ def snooze_item(
 ) -> HttpResponse:
     require_permission(request.user, ExceptionItem, "change")
     item = _item(request.user, id)
-    return json_response(item_data(services.snooze_item(_actor(request), item.pk, payload.until)))
+    return json_response(
+        item_data(services.snooze_item(_actor(request), item.pk, payload.until, payload.reason))
+    )

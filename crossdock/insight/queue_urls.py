@@ -9,5 +9,7 @@ urlpatterns = [
     path("", views.queue_list, name="list"),
     path("items/<int:pk>/run/", views.run_item_action, name="run"),
     path("items/<int:pk>/dismiss/", views.dismiss_item, name="dismiss"),
+    path("items/<int:pk>/assign/", views.assign_item, name="assign"),
+    path("items/<int:pk>/snooze/", views.snooze_item, name="snooze"),
     path("<slug:queue>/", views.queue_items, name="items"),
 ]

@@ -248,17 +248,29 @@ def _iso(value: datetime.datetime | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
-def snooze_item(actor: Actor, item_id: Any, until: datetime.datetime | None) -> ExceptionItem:
-    """Hide the item from the queue until ``until`` (``None``: show it again now)."""
+def snooze_item(
+    actor: Actor, item_id: Any, until: datetime.datetime | None, reason: str = ""
+) -> ExceptionItem:
+    """Hide the item from the queue until ``until`` (``None``: show it again now).
+
+    ``reason`` (why it can wait) is audited and shown on the item as its last outcome.
+    """
     if until is not None and until <= timezone.now():
         message = "must be in the future"
         raise DomainError(f"until: {message}.", fields={"until": [message]})
+    reason = reason.strip()[:200]
     with transaction.atomic():
         item = _lock_visible(actor, item_id)
         before = {"snoozed_until": _iso(item.snoozed_until)}
         item.snoozed_until = until
-        item.save(update_fields=["snoozed_until", "updated_at"])
-        _changed(actor, item, "snooze", before, {"snoozed_until": _iso(until)})
+        fields = ["snoozed_until", "updated_at"]
+        if reason and until is not None:
+            day = timezone.localtime(until).date()
+            item.last_outcome = f"Snoozed until {day:%a %-d %b}: {reason}"[:300]
+            fields.append("last_outcome")
+        item.save(update_fields=fields)
+        after = {"snoozed_until": _iso(until), **({"reason": reason} if reason else {})}
+        _changed(actor, item, "snooze", before, after)
         return item
 
 
