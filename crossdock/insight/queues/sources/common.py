@@ -155,3 +155,14 @@ def transfer_offer(
                 today + datetime.timedelta(days=days),
             )
     return None
+
+
+def suggested_transfer(offer: TransferOffer | None, sku: str, destination: str) -> dict[str, Any]:
+    """The ``Wanted`` fields that suggest ``offer`` (action, label, parameters); none: ``{}``."""
+    if offer is None:
+        return {}
+    return {
+        "action": "transfer_stock",
+        "action_label": offer.label(sku, destination),
+        "action_params": offer.params(),
+    }

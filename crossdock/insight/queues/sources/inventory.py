@@ -5,12 +5,25 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Abs
 
 from crossdock.insight.queues.registry import MEDIUM, Wanted, source
-from crossdock.insight.queues.sources.common import link, severity_of, start_of, text
+from crossdock.insight.queues.sources.common import (
+    ZERO,
+    TransferOffer,
+    free_stock,
+    lane_days,
+    link,
+    severity_of,
+    start_of,
+    suggested_transfer,
+    text,
+    transfer_offer,
+)
 from crossdock.insight.queues.thresholds import threshold
 
 QUEUE = "warehouse"
@@ -28,11 +41,13 @@ WAITING = ("confirmed", "partial")
 def blocked_shipments(today: datetime.date, company_ids: frozenset[int]) -> Iterable[Wanted]:
     """A delivery or inter-warehouse dispatch due ``blocked_shipment_days`` days ago or
     earlier that still waits for stock (not fully reserved), so it cannot be picked and
-    shipped. Closes when its stock is reserved, it ships or it is cancelled."""
-    from crossdock.inventory.models import StockMove, Transfer
+    shipped. Closes when its stock is reserved, it ships or it is cancelled. Suggests a
+    transfer of the first missing product from the company's warehouse with the most free
+    stock of it, arriving after the lane's lead time."""
+    from crossdock.inventory.models import Transfer
 
     cutoff = start_of(today - datetime.timedelta(days=threshold("blocked_shipment_days") - 1))
-    rows = list(
+    rows: list[Any] = list(
         Transfer.objects.filter(
             company_id__in=company_ids,
             kind__in=SHIPPING_KINDS,
@@ -54,18 +69,20 @@ def blocked_shipments(today: datetime.date, company_ids: frozenset[int]) -> Iter
             "promised_on",
         )
     )
-    waiting: dict[int, list[str]] = defaultdict(list)
-    for transfer, sku in (
-        StockMove.objects.filter(transfer_id__in=[r["pk"] for r in rows], state__in=WAITING)
-        .order_by("transfer_id", "product__sku")
-        .values_list("transfer_id", "product__sku")
-    ):
-        waiting[transfer].append(sku)
+    waiting = _waiting_moves([r["pk"] for r in rows])
+    stock = free_stock(
+        (row["company_id"], move["product_id"])
+        for row in rows
+        for move in waiting.get(row["pk"], [])
+    )
+    lanes = lane_days()
     transfer_url = link("inventory:transfer_detail")
     for row in rows:
         due = row["promised_on"] or row["scheduled_at"].date()
         late = max((today - due).days, 0)
-        skus = waiting.get(row["pk"], [])
+        moves = waiting.get(row["pk"], [])
+        skus = [move["product__sku"] for move in moves]
+        offer, sku = _first_offer(row, moves, stock, lanes, today)
         who = row["partner__name"] or row["origin"] or row["warehouse__name"]
         yield Wanted(
             key=f"transfer:{row['pk']}",
@@ -89,7 +106,48 @@ def blocked_shipments(today: datetime.date, company_ids: frozenset[int]) -> Iter
                 "days_late": late,
                 "waiting_products": skus[:20],
             },
+            **suggested_transfer(offer, sku, row["warehouse__name"]),
         )
+
+
+def _waiting_moves(transfer_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """Transfer → its moves still waiting for stock, with the quantity not yet reserved."""
+    from crossdock.inventory.models import StockMove
+
+    waiting: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    moves: Iterable[Any] = (
+        StockMove.objects.filter(transfer_id__in=transfer_ids, state__in=WAITING)
+        .order_by("transfer_id", "product__sku", "pk")
+        .values("transfer_id", "product_id", "product__sku", "quantity")
+        .annotate(reserved=Sum("lines__quantity", filter=Q(lines__done=False)))
+    )
+    for move in moves:
+        move["missing"] = move["quantity"] - (move["reserved"] or ZERO)
+        waiting[move["transfer_id"]].append(move)
+    return waiting
+
+
+def _first_offer(
+    row: dict[str, Any],
+    moves: list[dict[str, Any]],
+    stock: Any,
+    lanes: dict[tuple[int, int], int],
+    today: datetime.date,
+) -> tuple[TransferOffer | None, str]:
+    """The transfer that covers the first waiting product another warehouse can cover."""
+    for move in moves:
+        offer = transfer_offer(
+            stock,
+            lanes,
+            today,
+            company_id=row["company_id"],
+            product_id=move["product_id"],
+            destination_id=row["warehouse_id"],
+            missing=Decimal(move["missing"]),
+        )
+        if offer is not None:
+            return offer, move["product__sku"]
+    return None, ""
 
 
 @source(

@@ -21,6 +21,7 @@ from crossdock.insight.queues.sources.common import (
     link,
     severity_of,
     start_of,
+    suggested_transfer,
     text,
     transfer_offer,
 )
@@ -117,9 +118,7 @@ def overdue_receipts(today: datetime.date, company_ids: frozenset[int]) -> Itera
                 "short": row["kind"] == "short",
                 "warehouse": row["order__warehouse__name"],
             },
-            action="transfer_stock" if offer else "",
-            action_label=offer.label(sku, row["order__warehouse__name"]) if offer else "",
-            action_params=offer.params() if offer else {},
+            **suggested_transfer(offer, sku, row["order__warehouse__name"]),
         )
 
 
@@ -250,7 +249,5 @@ def supplier_delays(today: datetime.date, company_ids: frozenset[int]) -> Iterab
                 "delay_days": delay,
                 "warehouse": row["order__warehouse__name"],
             },
-            action="transfer_stock" if offer else "",
-            action_label=offer.label(sku, row["order__warehouse__name"]) if offer else "",
-            action_params=offer.params() if offer else {},
+            **suggested_transfer(offer, sku, row["order__warehouse__name"]),
         )
