@@ -148,6 +148,27 @@ def _receipts(
     return found
 
 
+def _on_time(row: dict[str, Any]) -> bool:
+    """A receipt line done on or before the promised date (confirmed, else expected)."""
+    return _day(row["move__done_at"]) <= (row["line__confirmed_date"] or row["line__expected_date"])
+
+
+def on_time_counts(
+    company_id: int, start: datetime.date, end: datetime.date
+) -> dict[int, tuple[int, int]]:
+    """Per supplier: (receipt lines on time, receipt lines) done in ``[start, end]``.
+
+    The on-time figure of the scorecards (one query for every supplier of the company),
+    for whoever compares periods without the rest of the scorecard.
+    """
+    counts: dict[int, tuple[int, int]] = {}
+    for row in _receipts(company_id, None, start, end):
+        supplier = row["line__order__supplier_id"]
+        good, total = counts.get(supplier, (0, 0))
+        counts[supplier] = (good + _on_time(row), total + 1)
+    return counts
+
+
 def _in_full(
     company_id: int, suppliers: set[int] | None, start: Any, end: Any
 ) -> dict[int, list[bool]]:
@@ -299,8 +320,7 @@ def scorecards(
         promised: list[Decimal] = []
         for row in rows:
             done = _day(row["move__done_at"])
-            if done <= (row["line__confirmed_date"] or row["line__expected_date"]):
-                on_time += 1
+            on_time += _on_time(row)
             lead_times.append(Decimal((done - row["line__order__order_date"]).days))
             if row["line__offer__lead_time_days"] is not None:
                 promised.append(Decimal(row["line__offer__lead_time_days"]))

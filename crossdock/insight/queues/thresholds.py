@@ -21,6 +21,12 @@ DEFAULTS: dict[str, int] = {
     "duplicate_bill_window_days": 120,
     # a supplier confirmation at least this many days after the requested date is a delay
     "supplier_delay_days": 1,
+    # a supplier whose on-time delivery rate over this many days fell by more than
+    # on_time_drop_points against the days before is a delay (each period needs at least
+    # on_time_min_lines receipt lines to count)
+    "on_time_window_days": 90,
+    "on_time_drop_points": 10,
+    "on_time_min_lines": 5,
     # a delivery or dispatch waiting for stock this many days past its date is blocked
     "blocked_shipment_days": 0,
     # days late from which an item is of medium and of high severity

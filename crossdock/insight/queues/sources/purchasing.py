@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import F
 
-from crossdock.insight.queues.registry import Wanted, source
+from crossdock.insight.queues.registry import HIGH, MEDIUM, Wanted, source
 from crossdock.insight.queues.sources.common import (
     free_stock,
     lane_days,
@@ -173,7 +174,17 @@ def supplier_delays(today: datetime.date, company_ids: frozenset[int]) -> Iterab
     """An open order line the supplier confirmed for later than requested (by at least
     ``supplier_delay_days``) that is not due yet — once due it is an overdue receipt.
     Closes when it is received, re-dated or cancelled. Suggests a transfer that arrives
-    before the confirmed date when another warehouse has the stock."""
+    before the confirmed date when another warehouse has the stock.
+
+    Also a supplier whose on-time delivery rate (the scorecards' figure) over the last
+    ``on_time_window_days`` fell by more than ``on_time_drop_points`` against the period
+    before, with at least ``on_time_min_lines`` receipt lines in each. Closes when the rate
+    recovers."""
+    yield from _delayed_lines(today, company_ids)
+    yield from _falling_on_time(today, company_ids)
+
+
+def _delayed_lines(today: datetime.date, company_ids: frozenset[int]) -> Iterable[Wanted]:
     from crossdock.purchasing.models import PurchaseOrderLine
 
     minimum = threshold("supplier_delay_days")
@@ -250,4 +261,61 @@ def supplier_delays(today: datetime.date, company_ids: frozenset[int]) -> Iterab
                 "warehouse": row["order__warehouse__name"],
             },
             **suggested_transfer(offer, sku, row["order__warehouse__name"]),
+        )
+
+
+def _percent(good: int, total: int) -> Decimal:
+    return (Decimal(100) * good / total).quantize(Decimal("0.1"))
+
+
+def _falling_on_time(today: datetime.date, company_ids: frozenset[int]) -> Iterable[Wanted]:
+    from crossdock.masterdata.models import Partner
+    from crossdock.purchasing.scorecards import on_time_counts
+
+    days, drop = threshold("on_time_window_days"), threshold("on_time_drop_points")
+    minimum = max(threshold("on_time_min_lines"), 1)
+    if days <= 0:
+        return
+    start = today - datetime.timedelta(days=days - 1)
+    before_start = start - datetime.timedelta(days=days)
+    before_end = start - datetime.timedelta(days=1)
+    falls: list[tuple[int, int, tuple[int, int], tuple[int, int]]] = []
+    for company in sorted(company_ids):
+        now = on_time_counts(company, start, today)
+        then = on_time_counts(company, before_start, before_end)
+        for supplier, (good, total) in now.items():
+            good_before, total_before = then.get(supplier, (0, 0))
+            if min(total, total_before) < minimum:
+                continue
+            # more than ``drop`` points, compared exactly: 100·(b/B − a/A) > drop
+            if 100 * (good_before * total - good * total_before) > drop * total * total_before:
+                falls.append((company, supplier, (good, total), (good_before, total_before)))
+    names = dict(Partner.objects.filter(pk__in={f[1] for f in falls}).values_list("pk", "name"))
+    card_url = link("purchasing:scorecard_detail")
+    for company, supplier, (good, total), (good_before, total_before) in falls:
+        rate, rate_before = _percent(good, total), _percent(good_before, total_before)
+        fell = rate_before - rate
+        yield Wanted(
+            key=f"on-time:{supplier}",
+            company_id=company,
+            severity=HIGH if fell > 2 * drop else MEDIUM,
+            since=start_of(start),
+            title=(
+                f"{names.get(supplier, supplier)} delivered {text(rate)} % on time over the "
+                f"last {days} days, down {text(fell)} points from {text(rate_before)} %."
+            ),
+            document_label=f"Scorecard of {names.get(supplier, supplier)}"[:120],
+            document_url=card_url(supplier),
+            context={
+                "supplier": names.get(supplier),
+                "on_time_rate": text(rate),
+                "on_time_lines": good,
+                "receipt_lines": total,
+                "previous_on_time_rate": text(rate_before),
+                "previous_on_time_lines": good_before,
+                "previous_receipt_lines": total_before,
+                "period": f"{start.isoformat()}..{today.isoformat()}",
+                "previous_period": f"{before_start.isoformat()}..{before_end.isoformat()}",
+                "drop_points": text(fell),
+            },
         )
