@@ -37,7 +37,7 @@ from crossdock.core.errors import ConflictError, DomainError, NotFoundError, Per
 from crossdock.core.permissions import access_of
 from crossdock.insight.events import ExceptionItemChanged, ExceptionItemClosed, ExceptionItemOpened
 from crossdock.insight.models import ExceptionItem
-from crossdock.insight.queues import selectors
+from crossdock.insight.queues import selectors, thresholds
 from crossdock.insight.queues.registry import ACTIONS, SOURCES, Source, Wanted
 
 RESOLVED, DISMISSED, DISMISSAL_LAPSED = "resolved", "dismissed", "dismissal-lapsed"
@@ -102,12 +102,13 @@ def refresh_queues(
         refresh_exceptions(today)
     companies = _companies()
     result = RefreshResult()
-    for source in chosen:
-        done = refresh_kind(source, today, companies)
-        result.kinds[source.kind] = done
-        result.opened += done.opened
-        result.refreshed += done.refreshed
-        result.closed += done.closed
+    with thresholds.read_once():
+        for source in chosen:
+            done = refresh_kind(source, today, companies)
+            result.kinds[source.kind] = done
+            result.opened += done.opened
+            result.refreshed += done.refreshed
+            result.closed += done.closed
     return result
 
 

@@ -19,11 +19,11 @@ from crossdock.insight.queues.thresholds import threshold
 ZERO = Decimal(0)
 
 
-def severity_of(days: int) -> int:
-    """Low below ``medium_after_days`` days, high from ``high_after_days`` days."""
-    if days >= threshold("high_after_days"):
+def severity_of(days: int, company_id: int) -> int:
+    """Low below the company's ``medium_after_days`` days, high from ``high_after_days``."""
+    if days >= threshold("high_after_days", company_id):
         return HIGH
-    return MEDIUM if days >= threshold("medium_after_days") else LOW
+    return MEDIUM if days >= threshold("medium_after_days", company_id) else LOW
 
 
 def start_of(day: datetime.date) -> datetime.datetime:

@@ -24,7 +24,7 @@ from crossdock.insight.queues.sources.common import (
     text,
     transfer_offer,
 )
-from crossdock.insight.queues.thresholds import threshold
+from crossdock.insight.queues.thresholds import loosest, threshold
 
 QUEUE = "warehouse"
 SHIPPING_KINDS = ("delivery", "transit_out")
@@ -46,13 +46,15 @@ def blocked_shipments(today: datetime.date, company_ids: frozenset[int]) -> Iter
     stock of it, arriving after the lane's lead time."""
     from crossdock.inventory.models import Transfer
 
-    cutoff = start_of(today - datetime.timedelta(days=threshold("blocked_shipment_days") - 1))
+    def cutoff(days: int) -> datetime.datetime:
+        return start_of(today - datetime.timedelta(days=days - 1))
+
     rows: list[Any] = list(
         Transfer.objects.filter(
             company_id__in=company_ids,
             kind__in=SHIPPING_KINDS,
             state__in=WAITING,
-            scheduled_at__lt=cutoff,
+            scheduled_at__lt=cutoff(loosest("blocked_shipment_days", company_ids)),
         )
         .order_by("pk")
         .values(
@@ -69,6 +71,11 @@ def blocked_shipments(today: datetime.date, company_ids: frozenset[int]) -> Iter
             "promised_on",
         )
     )
+    rows = [
+        r
+        for r in rows
+        if r["scheduled_at"] < cutoff(threshold("blocked_shipment_days", r["company_id"]))
+    ]
     waiting = _waiting_moves([r["pk"] for r in rows])
     stock = free_stock(
         (row["company_id"], move["product_id"])
@@ -88,7 +95,7 @@ def blocked_shipments(today: datetime.date, company_ids: frozenset[int]) -> Iter
             key=f"transfer:{row['pk']}",
             company_id=row["company_id"],
             warehouse_id=row["warehouse_id"],
-            severity=max(severity_of(late), MEDIUM),
+            severity=max(severity_of(late, row["company_id"]), MEDIUM),
             since=row["scheduled_at"],
             title=(
                 f"{row['reference']} for {who} cannot ship: {len(skus)} line(s) wait for "
@@ -194,7 +201,7 @@ def count_variances(today: datetime.date, company_ids: frozenset[int]) -> Iterab
             key=f"count:{row['pk']}",
             company_id=row["company_id"],
             warehouse_id=row["warehouse_id"],
-            severity=severity_of(days),
+            severity=severity_of(days, row["company_id"]),
             since=since,
             title=(
                 f"Count {row['reference']} at {row['warehouse__name']}: {row['differing']} "

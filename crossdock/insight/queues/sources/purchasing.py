@@ -187,7 +187,6 @@ def supplier_delays(today: datetime.date, company_ids: frozenset[int]) -> Iterab
 def _delayed_lines(today: datetime.date, company_ids: frozenset[int]) -> Iterable[Wanted]:
     from crossdock.purchasing.models import PurchaseOrderLine
 
-    minimum = threshold("supplier_delay_days")
     rows: list[Any] = list(
         PurchaseOrderLine.objects.filter(
             order__company_id__in=company_ids,
@@ -217,7 +216,12 @@ def _delayed_lines(today: datetime.date, company_ids: frozenset[int]) -> Iterabl
             "confirmed_date",
         )
     )
-    rows = [r for r in rows if (r["confirmed_date"] - r["expected_date"]).days >= minimum]
+    rows = [
+        r
+        for r in rows
+        if (r["confirmed_date"] - r["expected_date"]).days
+        >= threshold("supplier_delay_days", r["order__company_id"])
+    ]
     stock = free_stock((r["order__company_id"], r["product_id"]) for r in rows)
     lanes = lane_days()
     order_url = link("purchasing:order_detail")
@@ -242,7 +246,7 @@ def _delayed_lines(today: datetime.date, company_ids: frozenset[int]) -> Iterabl
             company_id=row["order__company_id"],
             warehouse_id=row["order__warehouse_id"],
             owner_id=row["order__buyer_id"],
-            severity=severity_of(delay),
+            severity=severity_of(delay, row["order__company_id"]),
             since=row["order__confirmed_at"] or start_of(row["expected_date"]),
             title=(
                 f"{row['order__reference']}: {row['order__supplier__name']} confirmed "
@@ -268,19 +272,24 @@ def _percent(good: int, total: int) -> Decimal:
     return (Decimal(100) * good / total).quantize(Decimal("0.1"))
 
 
+def _windows(today: datetime.date, days: int) -> tuple[datetime.date, ...]:
+    """The start of the last ``days`` days to today, and the period of as many days before."""
+    start = today - datetime.timedelta(days=days - 1)
+    return start, start - datetime.timedelta(days=days), start - datetime.timedelta(days=1)
+
+
 def _falling_on_time(today: datetime.date, company_ids: frozenset[int]) -> Iterable[Wanted]:
     from crossdock.masterdata.models import Partner
     from crossdock.purchasing.scorecards import on_time_counts
 
-    days, drop = threshold("on_time_window_days"), threshold("on_time_drop_points")
-    minimum = max(threshold("on_time_min_lines"), 1)
-    if days <= 0:
-        return
-    start = today - datetime.timedelta(days=days - 1)
-    before_start = start - datetime.timedelta(days=days)
-    before_end = start - datetime.timedelta(days=1)
     falls: list[tuple[int, int, tuple[int, int], tuple[int, int]]] = []
     for company in sorted(company_ids):
+        days = threshold("on_time_window_days", company)
+        drop = threshold("on_time_drop_points", company)
+        minimum = max(threshold("on_time_min_lines", company), 1)
+        if days <= 0:
+            continue
+        start, before_start, before_end = _windows(today, days)
         now = on_time_counts(company, start, today)
         then = on_time_counts(company, before_start, before_end)
         for supplier, (good, total) in now.items():
@@ -293,6 +302,9 @@ def _falling_on_time(today: datetime.date, company_ids: frozenset[int]) -> Itera
     names = dict(Partner.objects.filter(pk__in={f[1] for f in falls}).values_list("pk", "name"))
     card_url = link("purchasing:scorecard_detail")
     for company, supplier, (good, total), (good_before, total_before) in falls:
+        days = threshold("on_time_window_days", company)
+        drop = threshold("on_time_drop_points", company)
+        start, before_start, before_end = _windows(today, days)
         rate, rate_before = _percent(good, total), _percent(good_before, total_before)
         fell = rate_before - rate
         yield Wanted(

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from crossdock.insight.queues.registry import HIGH, MEDIUM, Wanted, source
 from crossdock.insight.queues.sources.common import link, severity_of, text
-from crossdock.insight.queues.thresholds import threshold
+from crossdock.insight.queues.thresholds import loosest, threshold
 
 CREDIT_RELEASE = "sales-credit-release"
 RETURN_OPEN_STATES = ("draft", "to_approve", "authorized", "receiving", "received")
@@ -69,7 +69,9 @@ def credit_holds(today: datetime.date, company_ids: frozenset[int]) -> Iterable[
             key=f"sales-order:{row['pk']}",
             company_id=row["company_id"],
             warehouse_id=row["warehouse_id"],
-            severity=max(severity_of((now - since).days), HIGH if over else MEDIUM),
+            severity=max(
+                severity_of((now - since).days, row["company_id"]), HIGH if over else MEDIUM
+            ),
             since=since,
             title=(
                 f"{row['reference']} of {row['customer__name']} ({amount}) is on credit hold: "
@@ -105,8 +107,8 @@ def unresolved_returns(today: datetime.date, company_ids: frozenset[int]) -> Ite
     it is closed, rejected or cancelled."""
     from crossdock.sales.models import ReturnAuthorization
 
-    days = threshold("return_open_days")
-    cutoff = timezone.now() - datetime.timedelta(days=days)
+    now = timezone.now()
+    cutoff = now - datetime.timedelta(days=loosest("return_open_days", company_ids))
     rows = (
         ReturnAuthorization.objects.filter(
             company_id__in=company_ids, state__in=RETURN_OPEN_STATES, created_at__lte=cutoff
@@ -128,9 +130,11 @@ def unresolved_returns(today: datetime.date, company_ids: frozenset[int]) -> Ite
         )
     )
     return_url = link("sales_returns:detail")
-    now = timezone.now()
     for row in rows:
         age = (now - row["created_at"]).days
+        days = threshold("return_open_days", row["company_id"])
+        if row["created_at"] > now - datetime.timedelta(days=days):
+            continue
         state = row["state"].replace("_", " ")
         yield Wanted(
             key=f"rma:{row['pk']}",
