@@ -13,7 +13,7 @@ from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
 
-from crossdock.insight.queues.registry import HIGH, LOW, MEDIUM
+from crossdock.insight.queues.registry import HIGH, LOW, MEDIUM, Wanted
 from crossdock.insight.queues.thresholds import threshold
 
 ZERO = Decimal(0)
@@ -36,6 +36,19 @@ def link(name: str) -> Callable[[Any], str]:
     template = reverse(name, args=[987654321])
     head, tail = template.split("987654321", 1)
     return lambda pk: f"{head}{pk}{tail}"
+
+
+def document_item(row: Any, prefix: str, url: Callable[[Any], str], **fields: Any) -> Wanted:
+    """An item about the document ``row`` (its ``pk``, ``company_id``, ``reference`` and,
+    when it has one, ``warehouse_id``): keyed ``prefix:pk``, linked with ``url(pk)``."""
+    return Wanted(
+        key=f"{prefix}:{row['pk']}",
+        company_id=row["company_id"],
+        warehouse_id=row.get("warehouse_id"),
+        document_label=row["reference"],
+        document_url=url(row["pk"]),
+        **fields,
+    )
 
 
 def text(value: Decimal | None) -> str | None:

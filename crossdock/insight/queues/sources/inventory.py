@@ -15,6 +15,7 @@ from crossdock.insight.queues.registry import MEDIUM, Wanted, source
 from crossdock.insight.queues.sources.common import (
     ZERO,
     TransferOffer,
+    document_item,
     free_stock,
     lane_days,
     link,
@@ -91,18 +92,16 @@ def blocked_shipments(today: datetime.date, company_ids: frozenset[int]) -> Iter
         skus = [move["product__sku"] for move in moves]
         offer, sku = _first_offer(row, moves, stock, lanes, today)
         who = row["partner__name"] or row["origin"] or row["warehouse__name"]
-        yield Wanted(
-            key=f"transfer:{row['pk']}",
-            company_id=row["company_id"],
-            warehouse_id=row["warehouse_id"],
+        yield document_item(
+            row,
+            "transfer",
+            transfer_url,
             severity=max(severity_of(late, row["company_id"]), MEDIUM),
             since=row["scheduled_at"],
             title=(
                 f"{row['reference']} for {who} cannot ship: {len(skus)} line(s) wait for "
                 f"stock ({', '.join(skus[:3])}{'…' if len(skus) > 3 else ''})."
-            )[:300],
-            document_label=row["reference"],
-            document_url=transfer_url(row["pk"]),
+            ),
             context={
                 "kind": row["kind"],
                 "state": row["state"],
@@ -197,18 +196,16 @@ def count_variances(today: datetime.date, company_ids: frozenset[int]) -> Iterab
     for row in rows:
         since = row["submitted_at"]
         days = (today - since.date()).days if since else 0
-        yield Wanted(
-            key=f"count:{row['pk']}",
-            company_id=row["company_id"],
-            warehouse_id=row["warehouse_id"],
+        yield document_item(
+            row,
+            "count",
+            sheet_url,
             severity=severity_of(days, row["company_id"]),
             since=since,
             title=(
                 f"Count {row['reference']} at {row['warehouse__name']}: {row['differing']} "
                 f"line(s) differ (net {text(row['net'])}); the adjustment waits for approval."
-            )[:300],
-            document_label=row["reference"],
-            document_url=sheet_url(row["pk"]),
+            ),
             context={
                 "warehouse": row["warehouse__name"],
                 "lines_differing": row["differing"],

@@ -9,7 +9,7 @@ delays are read from the order lines themselves.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -70,6 +70,23 @@ def _exceptions(kinds: list[str], company_ids: frozenset[int]) -> list[Any]:
     )
 
 
+def _exception_item(
+    row: dict[str, Any], key: str, order_url: Callable[[Any], str], **fields: Any
+) -> Wanted:
+    """An item from a purchasing exception: its order, warehouse, buyer, severity, message."""
+    return Wanted(
+        key=key,
+        company_id=row["company_id"],
+        warehouse_id=row["order__warehouse_id"],
+        owner_id=row["order__buyer_id"],
+        severity=row["severity"],
+        title=row["message"],
+        document_label=row["order__reference"],
+        document_url=order_url(row["order_id"]),
+        **fields,
+    )
+
+
 @source(
     "overdue_receipt",
     queue=QUEUE,
@@ -98,16 +115,11 @@ def overdue_receipts(today: datetime.date, company_ids: frozenset[int]) -> Itera
             missing=missing,
         )
         sku = row["line__product__sku"]
-        yield Wanted(
-            key=f"po-line:{row['line_id']}",
-            company_id=row["company_id"],
-            warehouse_id=row["order__warehouse_id"],
-            owner_id=row["order__buyer_id"],
-            severity=row["severity"],
+        yield _exception_item(
+            row,
+            f"po-line:{row['line_id']}",
+            order_url,
             since=start_of(due),
-            title=row["message"],
-            document_label=row["order__reference"],
-            document_url=order_url(row["order_id"]),
             context={
                 "supplier": f"{row['order__supplier__code']} {row['order__supplier__name']}",
                 "product": sku,
@@ -139,16 +151,11 @@ def unconfirmed_orders(today: datetime.date, company_ids: frozenset[int]) -> Ite
         sent = row["order__sent_at"] or row["order__approved_at"]
         supplier = row["order__supplier__name"]
         email = row["order__supplier__email"]
-        yield Wanted(
-            key=f"po:{row['order_id']}",
-            company_id=row["company_id"],
-            warehouse_id=row["order__warehouse_id"],
-            owner_id=row["order__buyer_id"],
-            severity=row["severity"],
+        yield _exception_item(
+            row,
+            f"po:{row['order_id']}",
+            order_url,
             since=sent,
-            title=row["message"],
-            document_label=row["order__reference"],
-            document_url=order_url(row["order_id"]),
             context={
                 "supplier": f"{row['order__supplier__code']} {supplier}",
                 "supplier_email": email,
