@@ -12,7 +12,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
@@ -28,22 +28,7 @@ from crossdock.insight.queues.company_thresholds import (
 )
 from crossdock.insight.queues.thresholds import DEFAULTS, deployment_values
 from crossdock.masterdata.models import Company
-from crossdock.web.views.common import render_page
-from crossdock.web.workspace import workspace_of
-
-
-def _company(request: HttpRequest) -> Company:
-    companies = Company.objects.in_scope_of(request.user).order_by("code")
-    chosen = request.POST.get("company") or request.GET.get("company")
-    if chosen:
-        found = companies.filter(pk=chosen).first() if chosen.isdigit() else None
-        if found is None:
-            raise Http404("No such company.")
-        return found
-    company = workspace_of(request).current or companies.first()
-    if company is None:
-        raise Http404("No company to show.")
-    return company
+from crossdock.web.views.common import chosen_company, render_page
 
 
 def _sent(request: HttpRequest, own: dict[str, Any]) -> dict[str, Any]:
@@ -63,7 +48,7 @@ def _sent(request: HttpRequest, own: dict[str, Any]) -> dict[str, Any]:
 def thresholds_page(request: HttpRequest) -> HttpResponse:
     if not has_model_permission(request.user, QueueThresholds, "view"):
         raise PermissionDenied("Your role does not allow you to view queue thresholds.")
-    company = _company(request)
+    company = chosen_company(request)
     row = queue_thresholds_for(company.pk)
     own = {k: v for k, v in row.values.items() if k in DEFAULTS}
     shown = {name: str(own.get(name, "")) for name in DEFAULTS}

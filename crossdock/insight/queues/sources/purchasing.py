@@ -9,6 +9,7 @@ delays are read from the order lines themselves.
 from __future__ import annotations
 
 import datetime
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
@@ -287,31 +288,40 @@ def _windows(today: datetime.date, days: int) -> tuple[datetime.date, ...]:
 
 def _falling_on_time(today: datetime.date, company_ids: frozenset[int]) -> Iterable[Wanted]:
     from crossdock.masterdata.models import Partner
-    from crossdock.purchasing.scorecards import on_time_counts
+    from crossdock.purchasing.scorecards import receipt_timeliness
 
+    windows = {
+        company: _windows(today, threshold("on_time_window_days", company))
+        for company in sorted(company_ids)
+        if threshold("on_time_window_days", company) > 0
+    }
+    if not windows:
+        return
+    # (company, supplier) → [on time, lines] in the window and in the period before
+    counts: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    earliest = min(before_start for _, before_start, _ in windows.values())
+    for receipt in receipt_timeliness(windows, earliest, today):
+        start, before_start, _ = windows[receipt.company_id]
+        slot = 0 if receipt.day >= start else 2 if receipt.day >= before_start else None
+        if slot is not None:
+            found = counts[(receipt.company_id, receipt.supplier_id)]
+            found[slot] += receipt.on_time
+            found[slot + 1] += 1
     falls: list[tuple[int, int, tuple[int, int], tuple[int, int]]] = []
-    for company in sorted(company_ids):
-        days = threshold("on_time_window_days", company)
+    for (company, supplier), (good, total, good_before, total_before) in sorted(counts.items()):
         drop = threshold("on_time_drop_points", company)
         minimum = max(threshold("on_time_min_lines", company), 1)
-        if days <= 0:
+        if min(total, total_before) < minimum:
             continue
-        start, before_start, before_end = _windows(today, days)
-        now = on_time_counts(company, start, today)
-        then = on_time_counts(company, before_start, before_end)
-        for supplier, (good, total) in now.items():
-            good_before, total_before = then.get(supplier, (0, 0))
-            if min(total, total_before) < minimum:
-                continue
-            # more than ``drop`` points, compared exactly: 100·(b/B − a/A) > drop
-            if 100 * (good_before * total - good * total_before) > drop * total * total_before:
-                falls.append((company, supplier, (good, total), (good_before, total_before)))
+        # more than ``drop`` points, compared exactly: 100·(b/B − a/A) > drop
+        if 100 * (good_before * total - good * total_before) > drop * total * total_before:
+            falls.append((company, supplier, (good, total), (good_before, total_before)))
     names = dict(Partner.objects.filter(pk__in={f[1] for f in falls}).values_list("pk", "name"))
     card_url = link("purchasing:scorecard_detail")
     for company, supplier, (good, total), (good_before, total_before) in falls:
         days = threshold("on_time_window_days", company)
         drop = threshold("on_time_drop_points", company)
-        start, before_start, before_end = _windows(today, days)
+        start, before_start, before_end = windows[company]
         rate, rate_before = _percent(good, total), _percent(good_before, total_before)
         fell = rate_before - rate
         yield Wanted(
