@@ -1,12 +1,14 @@
 """Benchmark: refreshing every exception queue on the demo group (SQLite).
 
-Usage: ``.venv/bin/python bench/queues.py [--scale seed|small] [--with-history]``
+Usage: ``.venv/bin/python bench/queues.py [--scale seed|small] [--with-history]
+[--sqlite FILE]``
 
 Builds a fresh SQLite database in a temporary directory with ``crossdock demo`` at the
 given scale (and, with ``--with-history``, ``crossdock demo-history`` when that command
 exists), then times :func:`crossdock.insight.queues.services.refresh_queues` twice: the
 first run opens every item, the second refreshes them (nothing to open). The target is
-< 10 s per refresh at the seed scale.
+< 10 s per refresh at the seed scale. ``--sqlite FILE`` times an existing demo database
+instead (migrated first; its open items are refreshed, so time a copy).
 
 Prints one JSON object with both timings, the items by kind and the events written.
 """
@@ -24,9 +26,17 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+parser = argparse.ArgumentParser()
+parser.add_argument("--scale", choices=("small", "seed"), default="seed")
+parser.add_argument("--with-history", action="store_true")
+parser.add_argument(
+    "--sqlite", type=Path, help="time an existing demo database (migrated first) instead"
+)
+args = parser.parse_args()
 directory = Path(tempfile.mkdtemp(prefix="crossdock-bench-queues-"))
 os.environ["CROSSDOCK_VAR_DIR"] = str(directory)
-os.environ["DATABASE_URL"] = f"sqlite:///{directory / 'bench.sqlite3'}"
+database = args.sqlite.resolve() if args.sqlite else directory / "bench.sqlite3"
+os.environ["DATABASE_URL"] = f"sqlite:///{database}"
 os.environ["DJANGO_SETTINGS_MODULE"] = "crossdock.settings"
 os.environ.setdefault("CROSSDOCK_EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
 
@@ -55,15 +65,14 @@ def _timed() -> tuple[float, dict[str, int]]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--scale", choices=("small", "seed"), default="seed")
-    parser.add_argument("--with-history", action="store_true")
-    args = parser.parse_args()
     call_command("migrate", verbosity=0)
     started = time.perf_counter()
-    call_command("demo", scale=args.scale, verbosity=0, stdout=io.StringIO())
     history = "not asked"
-    if args.with_history:
+    if args.sqlite:
+        history = f"existing database {args.sqlite.name}"
+    else:
+        call_command("demo", scale=args.scale, verbosity=0, stdout=io.StringIO())
+    if args.with_history and not args.sqlite:
         if "demo-history" in get_commands():
             call_command("demo-history", stdout=io.StringIO())
             history = "built"

@@ -23,6 +23,7 @@ from crossdock.api.routers import audit, children, me
 from crossdock.approvals.api import router as approvals_router
 from crossdock.insight.api import router as kpis_router
 from crossdock.insight.api_queues import router as exception_queues_router
+from crossdock.insight.api_thresholds import router as queue_thresholds_router
 from crossdock.inventory import api as inventory_api
 from crossdock.masterdata.api_prices import router as price_lists_router
 from crossdock.masterdata.registry import RECORD_TYPES
@@ -92,6 +93,7 @@ api.add_router("", service_cases_router)
 api.add_router("", sla_policies_router)
 api.add_router("", kpis_router)
 api.add_router("", exception_queues_router)
+api.add_router("", queue_thresholds_router)
 api.add_router("", replenishment_router)
 for record_type in RECORD_TYPES:
     api.add_router(f"/{record_type.slug}", build_router(record_type))

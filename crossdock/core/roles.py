@@ -412,6 +412,17 @@ for _role in ROLE_PERMISSIONS:
 _QUEUE_ITEMS = ("insight.exceptionitem",)
 for _role in ROLE_PERMISSIONS:
     ROLE_PERMISSIONS[_role] |= _grant(list(_QUEUE_ITEMS), (V,) if _role == Role.AUDITOR else (V, C))
+# Queue thresholds: every role may read them; managers and the controller set them.
+_QUEUE_THRESHOLDS = ("insight.queuethresholds",)
+for _role in ROLE_PERMISSIONS:
+    ROLE_PERMISSIONS[_role] |= _grant(list(_QUEUE_THRESHOLDS), (V,))
+for _role in (
+    Role.PURCHASING_MANAGER,
+    Role.WAREHOUSE_MANAGER,
+    Role.SALES_MANAGER,
+    Role.CONTROLLER,
+):
+    ROLE_PERMISSIONS[_role] |= _grant(list(_QUEUE_THRESHOLDS), EDIT)
 
 
 def role_allows(role: Role, model_label: str, action: str) -> bool:

@@ -7,6 +7,7 @@ POST takes an ``Idempotency-Key``.
 """
 
 import datetime
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, HttpResponse
@@ -127,6 +128,9 @@ class DismissIn(InputSchema):
 
 class SnoozeIn(InputSchema):
     until: datetime.datetime | None = Field(description="Future time; null: show it again now.")
+    reason: Annotated[Text, Field(max_length=200)] = Field(
+        "", description="Why the item can wait (audited, shown as its last outcome)."
+    )
 
 
 def item_data(item: ExceptionItem) -> dict[str, Any]:
@@ -226,8 +230,14 @@ def get_item(request: HttpRequest, id: int) -> HttpResponse:
     return json_response(item_data(_item(request.user, id)))
 
 
-def _actor(request: HttpRequest) -> Actor:
-    return Actor.of(request.user)
+IDEMPOTENCY_KEY = Header(None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC)
+
+
+def _work(request: HttpRequest, id: int, service: Callable[[Actor, int], Any]) -> Any:
+    """Check the right to work items and to see this one, then ``service(actor, item_id)``."""
+    require_permission(request.user, ExceptionItem, "change")
+    item = _item(request.user, id)
+    return service(Actor.of(request.user), item.pk)
 
 
 @router.post(
@@ -244,13 +254,13 @@ def run_item_action(
     request: HttpRequest,
     id: int,
     payload: RunActionIn,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: str | None = IDEMPOTENCY_KEY,
 ) -> HttpResponse:
-    require_permission(request.user, ExceptionItem, "change")
-    item = _item(request.user, id)
-    result = services.run_action(_actor(request), item.pk, dict(payload.params), payload.action)
+    result = _work(
+        request,
+        id,
+        lambda actor, pk: services.run_action(actor, pk, dict(payload.params), payload.action),
+    )
     return json_response({"message": result.message, "item": item_data(result.item)})
 
 
@@ -265,13 +275,10 @@ def assign_item(
     request: HttpRequest,
     id: int,
     payload: AssignIn,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: str | None = IDEMPOTENCY_KEY,
 ) -> HttpResponse:
-    require_permission(request.user, ExceptionItem, "change")
-    item = _item(request.user, id)
-    return json_response(item_data(services.assign_item(_actor(request), item.pk, payload.owner)))
+    item = _work(request, id, lambda actor, pk: services.assign_item(actor, pk, payload.owner))
+    return json_response(item_data(item))
 
 
 @router.post(
@@ -285,13 +292,10 @@ def dismiss_item(
     request: HttpRequest,
     id: int,
     payload: DismissIn,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: str | None = IDEMPOTENCY_KEY,
 ) -> HttpResponse:
-    require_permission(request.user, ExceptionItem, "change")
-    item = _item(request.user, id)
-    return json_response(item_data(services.dismiss_item(_actor(request), item.pk, payload.note)))
+    item = _work(request, id, lambda actor, pk: services.dismiss_item(actor, pk, payload.note))
+    return json_response(item_data(item))
 
 
 @router.post(
@@ -305,10 +309,11 @@ def snooze_item(
     request: HttpRequest,
     id: int,
     payload: SnoozeIn,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: str | None = IDEMPOTENCY_KEY,
 ) -> HttpResponse:
-    require_permission(request.user, ExceptionItem, "change")
-    item = _item(request.user, id)
-    return json_response(item_data(services.snooze_item(_actor(request), item.pk, payload.until)))
+    item = _work(
+        request,
+        id,
+        lambda actor, pk: services.snooze_item(actor, pk, payload.until, payload.reason),
+    )
+    return json_response(item_data(item))

@@ -1,5 +1,6 @@
 """Exception-queue screens: the queues with their counts, one queue's items, and the
-buttons that run an item's suggested action or dismiss it (HTMX swaps the row)."""
+forms that run an item's suggested action, give it to a person, snooze or dismiss it
+(HTMX swaps the row). A refused form names the field and writes nothing."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from crossdock.core.context import Actor
 from crossdock.core.errors import DomainError
 from crossdock.core.permissions import has_model_permission
 from crossdock.insight.models import ExceptionItem
+from crossdock.insight.queue_forms import ItemAssignForm, ItemSnoozeForm, first_error
 from crossdock.insight.queues import selectors, services
 from crossdock.insight.queues.registry import ACTIONS, SOURCES
 from crossdock.web.views.common import is_partial, render_page
@@ -40,8 +42,11 @@ def queue_list(request: HttpRequest) -> HttpResponse:
 
 def _decorate(items: list[ExceptionItem], user: Any) -> list[ExceptionItem]:
     now = timezone.now()
+    candidates = selectors.owner_candidates(items)
     for item in items:
+        item.candidates = candidates.get((item.company_id, item.owner_role), [])  # type: ignore[attr-defined]
         item.age_days = (now - item.since).days  # type: ignore[attr-defined]
+        item.snoozed = item.snoozed_until is not None and item.snoozed_until > now  # type: ignore[attr-defined]
         action = ACTIONS.get(item.action)
         item.can_run = bool(  # type: ignore[attr-defined]
             item.is_open and action is not None and user.has_perm(action.permission)
@@ -130,3 +135,44 @@ def dismiss_item(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as refused:
         return _respond(request, item.pk, item.queue, "", refused.message)
     return _respond(request, item.pk, item.queue, "Dismissed.", "")
+
+
+def _run_form(request: HttpRequest, item: ExceptionItem, form: Any, work: Any) -> HttpResponse:
+    """Check ``form``; when valid, ``work(actor)`` calls the service and says what it did."""
+    if not form.is_valid():
+        return _respond(request, item.pk, item.queue, "", first_error(form))
+    try:
+        outcome = work(Actor.of(request.user))
+    except DomainError as refused:
+        return _respond(request, item.pk, item.queue, "", refused.message)
+    return _respond(request, item.pk, item.queue, outcome, "")
+
+
+@login_required
+@require_POST
+def assign_item(request: HttpRequest, pk: int) -> HttpResponse:
+    item = _visible_item(request, pk)
+    candidates = selectors.owner_candidates([item]).get((item.company_id, item.owner_role), [])
+    form = ItemAssignForm(request.POST, candidates=candidates, role=item.owner_role)
+
+    def assign(actor: Actor) -> str:
+        owner = form.cleaned_data["owner"]
+        services.assign_item(actor, item.pk, owner)
+        names = dict(candidates)
+        return f"Given to {names[owner]}." if owner else f"Back to the {item.owner_role} role."
+
+    return _run_form(request, item, form, assign)
+
+
+@login_required
+@require_POST
+def snooze_item(request: HttpRequest, pk: int) -> HttpResponse:
+    item = _visible_item(request, pk)
+    form = ItemSnoozeForm(request.POST)
+
+    def snooze(actor: Actor) -> str:
+        until = form.until_time()
+        services.snooze_item(actor, item.pk, until, form.cleaned_data["reason"])
+        return f"Snoozed until {form.cleaned_data['until']:%a %-d %b}."
+
+    return _run_form(request, item, form, snooze)

@@ -47,8 +47,7 @@ from crossdock.planning.models import (
 )
 from crossdock.planning.services import policies, suggestions
 from crossdock.planning.services.simulate import run_simulation
-from crossdock.planning.views_setup import _company
-from crossdock.web.views.common import is_partial, render_page
+from crossdock.web.views.common import chosen_company, is_partial, render_page
 
 PAGE_SIZE = 50
 SORTS = {
@@ -154,7 +153,7 @@ def _act(request: HttpRequest, ids: list[int]) -> tuple[str, dict[str, list[str]
 @require_http_methods(["GET", "POST"])
 def workbench(request: HttpRequest) -> HttpResponse:
     _need(request, Suggestion, "view")
-    company = _company(request)
+    company = chosen_company(request)
     run = _latest_run(company)
     chosen = _filters(request)
     rows = _filtered(request, run, chosen)
@@ -198,7 +197,7 @@ def workbench(request: HttpRequest) -> HttpResponse:
 @require_POST
 def run_now(request: HttpRequest) -> HttpResponse:
     _need(request, ReplenishmentRun, "add")
-    company = _company(request)
+    company = chosen_company(request)
     from crossdock.planning.tasks import run_company_replenishment
 
     run_company_replenishment.enqueue(company.pk, False, request.user.pk)
@@ -342,7 +341,7 @@ def item_detail(request: HttpRequest, product: int, warehouse: int) -> HttpRespo
 @require_GET
 def exceptions(request: HttpRequest) -> HttpResponse:
     _need(request, PlanningException, "view")
-    company = _company(request)
+    company = chosen_company(request)
     chosen = {n: request.GET.get(n, "").strip() for n in ("kind", "warehouse", "severity", "owner")}
     rows = PlanningException.objects.restrict(request.user).filter(
         company=company, closed_at__isnull=True
@@ -377,7 +376,7 @@ def exceptions(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def simulations(request: HttpRequest) -> HttpResponse:
     _need(request, SimulationRun, "view")
-    company = _company(request)
+    company = chosen_company(request)
     errors: dict[str, list[str]] = {}
     sent: dict[str, str] = {}
     status = 200

@@ -13,7 +13,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
@@ -24,8 +24,7 @@ from crossdock.core.permissions import has_model_permission
 from crossdock.masterdata.models import Company, Warehouse
 from crossdock.planning.models import PlanningSettings, Promotion, TransferLane
 from crossdock.planning.services import setup
-from crossdock.web.views.common import render_page
-from crossdock.web.workspace import workspace_of
+from crossdock.web.views.common import chosen_company, render_page
 
 SETTING_LABELS = {
     "review_period_days": "Review period (days)",
@@ -51,21 +50,6 @@ def _need(request: HttpRequest, model: Any, action: str) -> None:
         raise PermissionDenied(f"Your role does not allow you to {action} this.")
 
 
-def _company(request: HttpRequest) -> Company:
-    companies = Company.objects.in_scope_of(request.user).order_by("code")
-    chosen = request.POST.get("company") or request.GET.get("company")
-    if chosen:
-        found = companies.filter(pk=chosen).first() if chosen.isdigit() else None
-        if found is None:
-            raise Http404("No such company.")
-        return found
-    current = workspace_of(request).current
-    company = current if current is not None else companies.first()
-    if company is None:
-        raise Http404("No company to show.")
-    return company
-
-
 def _plain(value: Any) -> str:
     return f"{value.normalize():f}" if hasattr(value, "normalize") else str(value)
 
@@ -79,7 +63,7 @@ def _int_or_text(value: str) -> Any:
 @require_http_methods(["GET", "POST"])
 def settings_page(request: HttpRequest) -> HttpResponse:
     _need(request, PlanningSettings, "view")
-    company = _company(request)
+    company = chosen_company(request)
     may_change = _allowed(request, PlanningSettings, "change")
     settings = setup.settings_for(company.pk)
     values = {name: _plain(getattr(settings, name)) for name in SETTING_LABELS}
@@ -182,7 +166,7 @@ def lane_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def promotions_page(request: HttpRequest) -> HttpResponse:
     _need(request, Promotion, "view")
-    company = _company(request)
+    company = chosen_company(request)
     errors: dict[str, list[str]] = {}
     sent: dict[str, str] = {}
     status = 200

@@ -13,15 +13,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Header, Router, Schema
 
+from crossdock.api.company_settings import get_company_settings, patch_company_settings
 from crossdock.api.errors import Problem
-from crossdock.api.http import expected_version, json_response
-from crossdock.api.queries import require_permission
 from crossdock.api.schemas import InputSchema, decimal_type
-from crossdock.core.context import Actor
-from crossdock.core.errors import NotFoundError
-from crossdock.masterdata.models import Company
 from crossdock.purchasing.models import PurchasingSettings
-from crossdock.purchasing.selectors import settings_for
 from crossdock.purchasing.services.settings import (
     MAX_REMINDER_DAYS,
     settings_version,
@@ -87,18 +82,6 @@ def settings_data(settings: PurchasingSettings) -> dict[str, Any]:
     }
 
 
-def _company(user: Any, pk: int) -> Company:
-    company = Company.objects.in_scope_of(user).filter(pk=pk).first()
-    if company is None:
-        raise NotFoundError(f"No company with id {pk}.")
-    return company
-
-
-def _response(company_id: int) -> HttpResponse:
-    settings = settings_for(company_id)
-    return json_response(settings_data(settings), etag_version=settings_version(settings))
-
-
 @router.get(
     "/purchasing-settings/{int:company_id}",
     response={200: SettingsOut, ERRORS: Problem},
@@ -106,9 +89,7 @@ def _response(company_id: int) -> HttpResponse:
     summary="A company's purchasing tolerances and reminder period (the defaults until saved)",
 )
 def get_settings(request: HttpRequest, company_id: int) -> HttpResponse:
-    require_permission(request.user, PurchasingSettings, "view")
-    company = _company(request.user, company_id)
-    return _response(company.pk)
+    return get_company_settings(request, PurchasingSettings, company_id, settings_data)
 
 
 @router.patch(
@@ -126,14 +107,12 @@ def patch_settings(
     payload: SettingsPatch,
     if_match: str | None = Header(None, alias="If-Match", description=IF_MATCH_DOC),
 ) -> HttpResponse:
-    require_permission(request.user, PurchasingSettings, "change")
-    company = _company(request.user, company_id)
-    sent = payload.model_dump(exclude_unset=True)
-    version = sent.pop("version", None)
-    update_purchasing_settings(
-        Actor.of(request.user),
-        company.pk,
-        sent,
-        expected_version=expected_version(if_match, version),
+    return patch_company_settings(
+        request,
+        PurchasingSettings,
+        company_id,
+        payload,
+        if_match,
+        update=update_purchasing_settings,
+        render=settings_data,
     )
-    return _response(company.pk)

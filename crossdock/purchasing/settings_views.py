@@ -15,7 +15,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
@@ -35,8 +35,7 @@ from crossdock.purchasing.services.settings import (
 )
 from crossdock.web.navigation import AUDIT_PERMISSION
 from crossdock.web.views.audit import visible_entries
-from crossdock.web.views.common import render_page
-from crossdock.web.workspace import workspace_of
+from crossdock.web.views.common import chosen_company, render_page
 
 HISTORY_LIMIT = 20
 
@@ -44,21 +43,6 @@ HISTORY_LIMIT = 20
 def _plain(value: Decimal) -> str:
     """``2.0000`` as ``2``, ``0.5000`` as ``0.5`` (never ``1E+2``)."""
     return f"{value.normalize():f}"
-
-
-def _company(request: HttpRequest) -> Company:
-    companies = Company.objects.in_scope_of(request.user).order_by("code")
-    chosen = request.POST.get("company") or request.GET.get("company")
-    if chosen:
-        found = companies.filter(pk=chosen).first() if chosen.isdigit() else None
-        if found is None:
-            raise Http404("No such company.")
-        return found
-    current = workspace_of(request).current
-    company = current if current is not None else companies.first()
-    if company is None:
-        raise Http404("No company to show.")
-    return company
 
 
 def _initial(settings: PurchasingSettings) -> dict[str, Any]:
@@ -77,7 +61,7 @@ def purchasing_settings(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not has_model_permission(user, PurchasingSettings, "view"):
         raise PermissionDenied("Your role does not allow you to view purchasing settings.")
-    company = _company(request)
+    company = chosen_company(request)
     may_change = has_model_permission(user, PurchasingSettings, "change")
     settings = settings_for(company.pk)
     status = 200

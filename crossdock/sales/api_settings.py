@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Header, Query, Router, Schema
 
+from crossdock.api.company_settings import get_company_settings, patch_company_settings
 from crossdock.api.errors import Problem
 from crossdock.api.http import expected_version, json_response
 from crossdock.api.idempotency import idempotent
@@ -22,12 +23,10 @@ from crossdock.api.queries import refuse_unknown_params, require_permission
 from crossdock.api.schemas import Id, InputSchema, QueryId, Text, decimal_type
 from crossdock.core.context import Actor
 from crossdock.core.errors import NotFoundError
-from crossdock.masterdata.models import Company
 from crossdock.sales.models import MarginFloor, SalesSettings
 from crossdock.sales.services import margin_floors
 from crossdock.sales.services.settings import (
     MAX_HOLD_DAYS,
-    settings_for,
     settings_version,
     update_sales_settings,
 )
@@ -154,18 +153,6 @@ def floor_data(floor: MarginFloor) -> dict[str, Any]:
     }
 
 
-def _company(user: Any, pk: int) -> Company:
-    company = Company.objects.in_scope_of(user).filter(pk=pk).first()
-    if company is None:
-        raise NotFoundError(f"No company with id {pk}.")
-    return company
-
-
-def _settings_response(company_id: int) -> HttpResponse:
-    settings = settings_for(company_id)
-    return json_response(settings_data(settings), etag_version=settings_version(settings))
-
-
 def _floor(user: Any, pk: int, action: str = "view") -> MarginFloor:
     require_permission(user, MarginFloor, action)
     found = MarginFloor.objects.restrict(user, action).select_related("category").filter(pk=pk)
@@ -190,9 +177,7 @@ def _floor_response(user: Any, pk: int, status: int = 200) -> HttpResponse:
     summary="A company's sales policies (the defaults until saved)",
 )
 def get_settings(request: HttpRequest, company_id: int) -> HttpResponse:
-    require_permission(request.user, SalesSettings, "view")
-    company = _company(request.user, company_id)
-    return _settings_response(company.pk)
+    return get_company_settings(request, SalesSettings, company_id, settings_data)
 
 
 @router.patch(
@@ -210,17 +195,21 @@ def patch_settings(
     payload: SettingsPatch,
     if_match: str | None = Header(None, alias="If-Match", description=IF_MATCH_DOC),
 ) -> HttpResponse:
-    require_permission(request.user, SalesSettings, "change")
-    company = _company(request.user, company_id)
-    sent = payload.model_dump(exclude_unset=True)
-    version = sent.pop("version", None)
-    update_sales_settings(
-        Actor.of(request.user),
-        company.pk,
-        expected_version=expected_version(if_match, version),
-        **sent,
+    return patch_company_settings(
+        request,
+        SalesSettings,
+        company_id,
+        payload,
+        if_match,
+        update=_update_settings,
+        render=settings_data,
     )
-    return _settings_response(company.pk)
+
+
+def _update_settings(
+    actor: Actor, company_id: int, changes: dict[str, Any], *, expected_version: int | None
+) -> SalesSettings:
+    return update_sales_settings(actor, company_id, expected_version=expected_version, **changes)
 
 
 # -- margin floors ---------------------------------------------------------------------------

@@ -34,28 +34,12 @@ from crossdock.sales.services.settings import (
     settings_version,
     update_sales_settings,
 )
-from crossdock.web.views.common import is_partial, render_page
-from crossdock.web.workspace import workspace_of
+from crossdock.web.views.common import chosen_company, is_partial, render_page
 
 
 def _plain(value: Decimal | None) -> str:
     """``10.0000`` as ``10``, ``0.5000`` as ``0.5`` (never ``1E+1``); nothing as blank."""
     return "" if value is None else f"{value.normalize():f}"
-
-
-def _company(request: HttpRequest) -> Company:
-    companies = Company.objects.in_scope_of(request.user).order_by("code")
-    chosen = request.POST.get("company") or request.GET.get("company")
-    if chosen:
-        found = companies.filter(pk=chosen).first() if chosen.isdigit() else None
-        if found is None:
-            raise Http404("No such company.")
-        return found
-    current = workspace_of(request).current
-    company = current if current is not None else companies.first()
-    if company is None:
-        raise Http404("No company to show.")
-    return company
 
 
 def _page_url(company: Company) -> str:
@@ -127,7 +111,7 @@ def _floors_context(
 def sales_settings(request: HttpRequest) -> HttpResponse:
     user = request.user
     _require_view(user)
-    company = _company(request)
+    company = chosen_company(request)
     may_change = has_model_permission(user, SalesSettings, "change")
     settings = settings_for(company.pk)
     status = 200
@@ -200,7 +184,7 @@ def floor_add(request: HttpRequest) -> HttpResponse:
     _require_view(request.user)
     if not has_model_permission(request.user, MarginFloor, "add"):
         raise PermissionDenied("Your role does not allow you to add margin floors.")
-    company = _company(request)
+    company = chosen_company(request)
     form = sf.MarginFloorForm(request.POST, prefix="new")
     if form.is_valid():
         try:

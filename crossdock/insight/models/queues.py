@@ -89,3 +89,25 @@ class ExceptionItem(ScopedModel):
     @property
     def is_open(self) -> bool:
         return self.closed_at is None
+
+
+class QueueThresholds(ScopedModel):
+    """A company's own exception-queue thresholds: the names it changed and their values.
+
+    A name not in ``values`` keeps the deployment's value (see
+    :mod:`crossdock.insight.queues.thresholds`); the row's ``version`` guards edits.
+    """
+
+    company = models.OneToOneField(
+        "masterdata.Company", on_delete=models.CASCADE, related_name="queue_thresholds"
+    )
+    values = models.JSONField(
+        default=dict, blank=True, help_text="Threshold name → whole number (≥ 0)."
+    )
+
+    class Meta:
+        verbose_name = "queue thresholds"
+        verbose_name_plural = "queue thresholds"
+
+    def __str__(self) -> str:
+        return f"queue thresholds of {self.company_id}"

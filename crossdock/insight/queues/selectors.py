@@ -123,3 +123,30 @@ def queue_summaries(user: Any, rows: QuerySet[ExceptionItem] | None = None) -> l
             )
         )
     return summaries
+
+
+def owner_candidates(items: list[ExceptionItem]) -> dict[tuple[int, str], list[tuple[int, str]]]:
+    """(company, owner role) → the active users of that role with access to the company.
+
+    Who an item may be given to from the queue screen, as (id, username) pairs ordered by
+    username; one query for all the items of a page.
+    """
+    from crossdock.core.models import User
+
+    wanted = {(item.company_id, item.owner_role) for item in items if item.owner_role}
+    found: dict[tuple[int, str], list[tuple[int, str]]] = {key: [] for key in wanted}
+    if not wanted:
+        return found
+    companies = {company for company, _ in wanted}
+    rows = (
+        User.objects.filter(is_active=True, groups__name__in={role for _, role in wanted})
+        .filter(Q(is_superuser=True) | Q(access__companies__id__in=companies))
+        .order_by("username")
+        .values_list("pk", "username", "groups__name", "is_superuser", "access__companies__id")
+        .distinct()
+    )
+    for pk, username, role, superuser, company in rows:
+        for key in [(c, role) for c in companies] if superuser else [(company, role)]:
+            if key in found and (pk, username) not in found[key]:
+                found[key].append((pk, username))
+    return found

@@ -37,7 +37,7 @@ from crossdock.core.errors import ConflictError, DomainError, NotFoundError, Per
 from crossdock.core.permissions import access_of
 from crossdock.insight.events import ExceptionItemChanged, ExceptionItemClosed, ExceptionItemOpened
 from crossdock.insight.models import ExceptionItem
-from crossdock.insight.queues import selectors
+from crossdock.insight.queues import selectors, thresholds
 from crossdock.insight.queues.registry import ACTIONS, SOURCES, Source, Wanted
 
 RESOLVED, DISMISSED, DISMISSAL_LAPSED = "resolved", "dismissed", "dismissal-lapsed"
@@ -102,12 +102,13 @@ def refresh_queues(
         refresh_exceptions(today)
     companies = _companies()
     result = RefreshResult()
-    for source in chosen:
-        done = refresh_kind(source, today, companies)
-        result.kinds[source.kind] = done
-        result.opened += done.opened
-        result.refreshed += done.refreshed
-        result.closed += done.closed
+    with thresholds.read_once():
+        for source in chosen:
+            done = refresh_kind(source, today, companies)
+            result.kinds[source.kind] = done
+            result.opened += done.opened
+            result.refreshed += done.refreshed
+            result.closed += done.closed
     return result
 
 
@@ -248,17 +249,29 @@ def _iso(value: datetime.datetime | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
-def snooze_item(actor: Actor, item_id: Any, until: datetime.datetime | None) -> ExceptionItem:
-    """Hide the item from the queue until ``until`` (``None``: show it again now)."""
+def snooze_item(
+    actor: Actor, item_id: Any, until: datetime.datetime | None, reason: str = ""
+) -> ExceptionItem:
+    """Hide the item from the queue until ``until`` (``None``: show it again now).
+
+    ``reason`` (why it can wait) is audited and shown on the item as its last outcome.
+    """
     if until is not None and until <= timezone.now():
         message = "must be in the future"
         raise DomainError(f"until: {message}.", fields={"until": [message]})
+    reason = reason.strip()[:200]
     with transaction.atomic():
         item = _lock_visible(actor, item_id)
         before = {"snoozed_until": _iso(item.snoozed_until)}
         item.snoozed_until = until
-        item.save(update_fields=["snoozed_until", "updated_at"])
-        _changed(actor, item, "snooze", before, {"snoozed_until": _iso(until)})
+        fields = ["snoozed_until", "updated_at"]
+        if reason and until is not None:
+            day = timezone.localtime(until).date()
+            item.last_outcome = f"Snoozed until {day:%a %-d %b}: {reason}"[:300]
+            fields.append("last_outcome")
+        item.save(update_fields=fields)
+        after = {"snoozed_until": _iso(until), **({"reason": reason} if reason else {})}
+        _changed(actor, item, "snooze", before, after)
         return item
 
 

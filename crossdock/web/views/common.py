@@ -51,3 +51,23 @@ def render_page(
     response = render(request, template, context, status=status)
     patch_vary_headers(response, ("HX-Request",))
     return response
+
+
+def chosen_company(request: HttpRequest) -> Any:
+    """The company a per-company page shows: ``?company=`` (or the posted one) within the
+    user's scope (404 otherwise), else the workspace's current company, else the first."""
+    from crossdock.masterdata.models import Company
+    from crossdock.web.workspace import workspace_of
+
+    companies = Company.objects.in_scope_of(request.user).order_by("code")
+    chosen = request.POST.get("company") or request.GET.get("company")
+    if chosen:
+        found = companies.filter(pk=chosen).first() if chosen.isdigit() else None
+        if found is None:
+            raise Http404("No such company.")
+        return found
+    current = workspace_of(request).current
+    company = current if current is not None else companies.first()
+    if company is None:
+        raise Http404("No company to show.")
+    return company

@@ -13,12 +13,18 @@ from crossdock.core.context import Actor
 from crossdock.core.errors import PermissionDeniedError
 from crossdock.core.roles import Role
 from crossdock.insight.queues.services import run_action
-from crossdock.inventory.models import Transfer
+from crossdock.inventory.models import StockMove, Transfer
 from crossdock.purchasing.models import PurchaseOrder
 from crossdock.purchasing.services import orders
 from crossdock.purchasing.services.receiving import ReceiptLine, receive_purchase_order
 from tests import factories
-from tests.insight.queues.conftest import assert_closed_by_refresh, events, refresh, the_open_item
+from tests.insight.queues.conftest import (
+    assert_closed_by_refresh,
+    events,
+    open_items,
+    refresh,
+    the_open_item,
+)
 from tests.inventory.conftest import SYSTEM, Site
 
 D = Decimal
@@ -159,3 +165,83 @@ def test_a_supplier_confirming_later_than_asked_is_a_delay_until_received(buying
     assert item.context["confirmed"] == later.isoformat()
     receive_purchase_order(SYSTEM, order.pk, [ReceiptLine(line.pk, D(10))])
     assert_closed_by_refresh(item)
+
+
+def _receipt_line(buying, product, promised, arrived):
+    """One order line of 1 promised for ``promised`` and received on ``arrived``."""
+    order = buying.order((product, "1", "2.00"), order_date=promised - 10 * DAY)
+    orders.submit_purchase_order(buying.actor, order.pk)
+    line = order.lines.get()
+    orders.confirm_purchase_order(
+        buying.actor, order.pk, [orders.Confirmation(line.pk, D(1), promised)]
+    )
+    receipt = receive_purchase_order(SYSTEM, order.pk, [ReceiptLine(line.pk, D(1))])
+    done_at = timezone.make_aware(datetime.datetime.combine(arrived, datetime.time(10)))
+    StockMove.objects.filter(transfer=receipt).update(done_at=done_at)
+
+
+@pytest.fixture
+def on_time_window(settings):
+    settings.CROSSDOCK_QUEUE_THRESHOLDS = {
+        "on_time_window_days": 30,
+        "on_time_drop_points": 10,
+        "on_time_min_lines": 2,
+    }
+
+
+def test_a_supplier_whose_on_time_rate_fell_is_a_delay_until_it_recovers(buying, on_time_window):
+    product = factories.product(sku="ONTIME-1")
+    today = timezone.localdate()
+    # the 30 days before the window (59 to 30 days ago): 3 of 4 lines on time, 75 %
+    for promised_ago, late_by in ((50, 0), (45, 0), (40, 0), (35, 2)):
+        promised = today - promised_ago * DAY
+        _receipt_line(buying, product, promised, promised + late_by * DAY)
+    # the last 30 days (29 days ago to today): 2 of 5 on time, 40 %: down 35 points
+    for promised_ago, late_by in ((25, 0), (20, 3), (15, 0), (12, 1), (8, 4)):
+        promised = today - promised_ago * DAY
+        _receipt_line(buying, product, promised, promised + late_by * DAY)
+
+    refresh("supplier_delay")
+
+    item = the_open_item("supplier_delay")
+    assert (item.key, item.queue, item.owner_role, item.company_id, item.severity) == (
+        f"on-time:{buying.supplier.pk}",
+        "purchasing",
+        "buyer",
+        buying.company.pk,
+        3,  # down more than twice the 10 points
+    )
+    assert {k: item.context[k] for k in ("on_time_rate", "on_time_lines", "receipt_lines")} == {
+        "on_time_rate": "40",
+        "on_time_lines": 2,
+        "receipt_lines": 5,
+    }
+    assert (
+        item.context["previous_on_time_rate"],
+        item.context["previous_on_time_lines"],
+        item.context["previous_receipt_lines"],
+        item.context["drop_points"],
+    ) == ("75", 3, 4, "35")
+    assert item.document_url == f"/purchasing/scorecards/{buying.supplier.pk}/"
+
+    # five more lines on time in the window: 7 of 10, 70 %, only 5 points down
+    for promised_ago in (6, 5, 4, 3, 2):
+        promised = today - promised_ago * DAY
+        _receipt_line(buying, product, promised, promised)
+    assert_closed_by_refresh(item)
+
+
+def test_a_fall_of_exactly_the_threshold_raises_no_supplier_delay(buying, on_time_window):
+    product = factories.product(sku="ONTIME-2")
+    today = timezone.localdate()
+    # before: 2 of 2 on time (100 %); now: 9 of 10 on time (90 %): exactly 10 points
+    for promised_ago in (40, 35):
+        _receipt_line(buying, product, today - promised_ago * DAY, today - promised_ago * DAY)
+    for promised_ago in range(20, 10, -1):
+        promised = today - promised_ago * DAY
+        late_by = 1 if promised_ago == 11 else 0
+        _receipt_line(buying, product, promised, promised + late_by * DAY)
+
+    refresh("supplier_delay")
+
+    assert open_items("supplier_delay") == []

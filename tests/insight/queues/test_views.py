@@ -91,3 +91,75 @@ def test_running_the_suggested_action_from_the_screen(warehouse_a):
         'hx-post="/insight/queues/items/'
         not in rep.get("/insight/queues/credit/").content.decode().split("Release")[0]
     )
+
+
+def _tomorrow() -> str:
+    import datetime
+
+    from django.utils import timezone
+
+    return (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
+
+
+def test_assigning_from_the_screen_offers_the_role_and_refuses_others(blocked, company_a):
+    manager = factories.user(Role.WAREHOUSE_MANAGER, companies=[company_a])
+    colleague = factories.user(Role.WAREHOUSE_MANAGER, companies=[company_a], username="wm-anna")
+    buyer = factories.user(Role.BUYER, companies=[company_a], username="buyer-bo")
+    client = _client(manager)
+    page = client.get("/insight/queues/warehouse/").content.decode()
+    assert f'<option value="{colleague.pk}">wm-anna</option>' in page
+    assert "buyer-bo" not in page
+    url = f"/insight/queues/items/{blocked.pk}/assign/"
+
+    refused = client.post(url, {"owner": str(buyer.pk)}, HTTP_HX_REQUEST="true")
+    assert (
+        "Owner: Not an active warehouse-manager user with access to the item&#x27;s company."
+        in refused.content.decode()
+    )
+    garbage = client.post(url, {"owner": "x"}, HTTP_HX_REQUEST="true")
+    assert "Owner: Not an active warehouse-manager user" in garbage.content.decode()
+    unchanged = ExceptionItem.objects.get(pk=blocked.pk)
+    assert (unchanged.owner_id, unchanged.assigned) == (None, False)
+
+    done = client.post(url, {"owner": str(colleague.pk)}, HTTP_HX_REQUEST="true")
+    assert done.status_code == 200
+    assert "Given to wm-anna." in done.content.decode()
+    assigned = ExceptionItem.objects.get(pk=blocked.pk)
+    assert (assigned.owner_id, assigned.assigned) == (colleague.pk, True)
+    back = client.post(url, {"owner": ""}, HTTP_HX_REQUEST="true")
+    assert "Back to the warehouse-manager role." in back.content.decode()
+    assert ExceptionItem.objects.get(pk=blocked.pk).assigned is False
+
+
+def test_snoozing_from_the_screen_needs_a_later_day_and_a_reason(blocked, company_a):
+    client = _client(factories.user(Role.WAREHOUSE_MANAGER, companies=[company_a]))
+    url = f"/insight/queues/items/{blocked.pk}/snooze/"
+    from django.utils import timezone
+
+    for sent, message in [
+        ({"until": "2026-13-40", "reason": "Truck"}, "Until: Not a date (YYYY-MM-DD)."),
+        ({"until": timezone.localdate().isoformat(), "reason": "x"}, "Until: Pick a day after"),
+        ({"until": _tomorrow(), "reason": "  "}, "Reason: Say why the item can wait."),
+    ]:
+        refused = client.post(url, sent, HTTP_HX_REQUEST="true")
+        assert message in refused.content.decode(), sent
+        assert ExceptionItem.objects.get(pk=blocked.pk).snoozed_until is None
+
+    done = client.post(url, {"until": _tomorrow(), "reason": "Truck due"}, HTTP_HX_REQUEST="true")
+    assert done.status_code == 200
+    assert "Snoozed until" in done.content.decode()
+    item = ExceptionItem.objects.get(pk=blocked.pk)
+    assert timezone.localtime(item.snoozed_until).date().isoformat() == _tomorrow()
+    assert item.last_outcome.endswith(": Truck due")
+    assert (
+        f'id="item-{blocked.pk}"' not in client.get("/insight/queues/warehouse/").content.decode()
+    )
+
+
+def test_assign_and_snooze_need_the_right_to_work_items(blocked, company_a, company_b):
+    outsider = _client(factories.user(Role.WAREHOUSE_MANAGER, companies=[company_b]))
+    for action in ("assign", "snooze"):
+        url = f"/insight/queues/items/{blocked.pk}/{action}/"
+        assert outsider.post(url, {"until": _tomorrow(), "reason": "x"}).status_code == 404
+    item = ExceptionItem.objects.get(pk=blocked.pk)
+    assert (item.owner_id, item.snoozed_until) == (None, None)

@@ -142,3 +142,60 @@ def test_an_approval_waiting_too_long_is_a_bottleneck_and_its_approver_is_remind
     assert result.item.is_open
     approvals.decide(manager, request.pk, approve=True, comment="Recounted")
     assert_closed_by_refresh(item)
+
+
+def test_a_blocked_delivery_suggests_a_transfer_from_a_warehouse_with_free_stock(site):
+    from crossdock.planning.models import TransferLane
+
+    central = factories.warehouse(site.company, "B-CENTRAL", name="Central B")
+    TransferLane.objects.create(
+        company=site.company, from_warehouse=central, to_warehouse=site.warehouse, lead_time_days=3
+    )
+    product = factories.product(sku="BLOCK-T")
+    site.receive(product, "2", "3")
+    Site(central).receive(product, "50", "3")
+    delivery = site.deliver(product, "10")
+    reserve_moves(SYSTEM, delivery.moves.values_list("pk", flat=True))  # 2 reserved, 8 wait
+    assert Transfer.objects.get(pk=delivery.pk).state == "partial"
+
+    refresh("blocked_shipment")
+
+    item = the_open_item("blocked_shipment")
+    arrives = datetime.date.today() + datetime.timedelta(days=3)
+    assert item.action == "transfer_stock"
+    assert item.action_params == {
+        "from_warehouse": central.pk,
+        "to_warehouse": site.warehouse.pk,
+        "product": product.pk,
+        "quantity": "8",
+        "expected_on": arrives.isoformat(),
+    }
+    assert item.action_label == (
+        f"Transfer 8 of BLOCK-T from {central.name} (50 free) to {site.warehouse.name}, "
+        f"arriving {arrives:%a %-d %b}"
+    )
+
+    manager = Actor.of(factories.user(Role.WAREHOUSE_MANAGER, companies=[site.company]))
+    result = run_action(manager, item.pk, {})
+
+    dispatch = Transfer.objects.get(kind="transit_out")
+    assert (dispatch.warehouse_id, dispatch.origin) == (central.pk, delivery.reference)
+    assert result.message == f"Dispatch {dispatch.reference} created for 8."
+    assert the_open_item("blocked_shipment").pk == item.pk  # still waits for the goods
+
+    site.receive(product, "8", "3")
+    reserve_moves(SYSTEM, delivery.moves.values_list("pk", flat=True))
+    assert Transfer.objects.get(pk=delivery.pk).state == "assigned"
+    assert_closed_by_refresh(item)
+
+
+def test_no_transfer_is_suggested_when_no_other_warehouse_has_enough(site):
+    other = factories.warehouse(site.company, "B-OTHER")
+    product = factories.product(sku="BLOCK-N")
+    Site(other).receive(product, "4", "3")  # 5 are missing
+    site.deliver(product, "5")
+
+    refresh("blocked_shipment")
+
+    item = the_open_item("blocked_shipment")
+    assert (item.action, item.action_label, item.action_params) == ("", "", {})

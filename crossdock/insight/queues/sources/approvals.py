@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from crossdock.insight.queues.registry import HIGH, LOW, MEDIUM, Wanted, source
 from crossdock.insight.queues.sources.common import link
-from crossdock.insight.queues.thresholds import threshold
+from crossdock.insight.queues.thresholds import loosest, threshold
 
 
 @source(
@@ -25,13 +25,13 @@ def approval_bottlenecks(today: datetime.date, company_ids: frozenset[int]) -> I
     approved, rejected or withdrawn. Suggests reminding the approvers."""
     from crossdock.approvals.models import ApprovalRequest, ApprovalStep
 
-    hours = threshold("approval_bottleneck_hours")
     now = timezone.now()
+    fewest = loosest("approval_bottleneck_hours", company_ids)
     rows = list(
         ApprovalRequest.objects.filter(
             company_id__in=company_ids,
             status="pending",
-            submitted_at__lt=now - datetime.timedelta(hours=hours),
+            submitted_at__lt=now - datetime.timedelta(hours=fewest),
         )
         .order_by("pk")
         .values(
@@ -46,6 +46,12 @@ def approval_bottlenecks(today: datetime.date, company_ids: frozenset[int]) -> I
             "policy__name",
         )
     )
+    rows = [
+        r
+        for r in rows
+        if now - r["submitted_at"]
+        > datetime.timedelta(hours=threshold("approval_bottleneck_hours", r["company_id"]))
+    ]
     approvers: dict[int, list[tuple[int, str]]] = {}
     for request, user, name in (
         ApprovalStep.objects.filter(request_id__in=[r["pk"] for r in rows], status="pending")
@@ -56,6 +62,7 @@ def approval_bottlenecks(today: datetime.date, company_ids: frozenset[int]) -> I
     request_url = link("approvals:request_detail")
     for row in rows:
         waited = (now - row["submitted_at"]).total_seconds() / 3600
+        hours = threshold("approval_bottleneck_hours", row["company_id"])
         waiting = approvers.get(row["pk"], [])
         names = ", ".join(name for _, name in waiting) or "nobody"
         severity = HIGH if waited >= 3 * hours else MEDIUM if waited >= 2 * hours else LOW

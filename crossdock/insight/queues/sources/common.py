@@ -13,17 +13,17 @@ from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
 
-from crossdock.insight.queues.registry import HIGH, LOW, MEDIUM
+from crossdock.insight.queues.registry import HIGH, LOW, MEDIUM, Wanted
 from crossdock.insight.queues.thresholds import threshold
 
 ZERO = Decimal(0)
 
 
-def severity_of(days: int) -> int:
-    """Low below ``medium_after_days`` days, high from ``high_after_days`` days."""
-    if days >= threshold("high_after_days"):
+def severity_of(days: int, company_id: int) -> int:
+    """Low below the company's ``medium_after_days`` days, high from ``high_after_days``."""
+    if days >= threshold("high_after_days", company_id):
         return HIGH
-    return MEDIUM if days >= threshold("medium_after_days") else LOW
+    return MEDIUM if days >= threshold("medium_after_days", company_id) else LOW
 
 
 def start_of(day: datetime.date) -> datetime.datetime:
@@ -36,6 +36,19 @@ def link(name: str) -> Callable[[Any], str]:
     template = reverse(name, args=[987654321])
     head, tail = template.split("987654321", 1)
     return lambda pk: f"{head}{pk}{tail}"
+
+
+def document_item(row: Any, prefix: str, url: Callable[[Any], str], **fields: Any) -> Wanted:
+    """An item about the document ``row`` (its ``pk``, ``company_id``, ``reference`` and,
+    when it has one, ``warehouse_id``): keyed ``prefix:pk``, linked with ``url(pk)``."""
+    return Wanted(
+        key=f"{prefix}:{row['pk']}",
+        company_id=row["company_id"],
+        warehouse_id=row.get("warehouse_id"),
+        document_label=row["reference"],
+        document_url=url(row["pk"]),
+        **fields,
+    )
 
 
 def text(value: Decimal | None) -> str | None:
@@ -155,3 +168,14 @@ def transfer_offer(
                 today + datetime.timedelta(days=days),
             )
     return None
+
+
+def suggested_transfer(offer: TransferOffer | None, sku: str, destination: str) -> dict[str, Any]:
+    """The ``Wanted`` fields that suggest ``offer`` (action, label, parameters); none: ``{}``."""
+    if offer is None:
+        return {}
+    return {
+        "action": "transfer_stock",
+        "action_label": offer.label(sku, destination),
+        "action_params": offer.params(),
+    }

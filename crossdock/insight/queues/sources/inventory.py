@@ -5,13 +5,27 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Abs
 
 from crossdock.insight.queues.registry import MEDIUM, Wanted, source
-from crossdock.insight.queues.sources.common import link, severity_of, start_of, text
-from crossdock.insight.queues.thresholds import threshold
+from crossdock.insight.queues.sources.common import (
+    ZERO,
+    TransferOffer,
+    document_item,
+    free_stock,
+    lane_days,
+    link,
+    severity_of,
+    start_of,
+    suggested_transfer,
+    text,
+    transfer_offer,
+)
+from crossdock.insight.queues.thresholds import loosest, threshold
 
 QUEUE = "warehouse"
 SHIPPING_KINDS = ("delivery", "transit_out")
@@ -28,16 +42,20 @@ WAITING = ("confirmed", "partial")
 def blocked_shipments(today: datetime.date, company_ids: frozenset[int]) -> Iterable[Wanted]:
     """A delivery or inter-warehouse dispatch due ``blocked_shipment_days`` days ago or
     earlier that still waits for stock (not fully reserved), so it cannot be picked and
-    shipped. Closes when its stock is reserved, it ships or it is cancelled."""
-    from crossdock.inventory.models import StockMove, Transfer
+    shipped. Closes when its stock is reserved, it ships or it is cancelled. Suggests a
+    transfer of the first missing product from the company's warehouse with the most free
+    stock of it, arriving after the lane's lead time."""
+    from crossdock.inventory.models import Transfer
 
-    cutoff = start_of(today - datetime.timedelta(days=threshold("blocked_shipment_days") - 1))
-    rows = list(
+    def cutoff(days: int) -> datetime.datetime:
+        return start_of(today - datetime.timedelta(days=days - 1))
+
+    rows: list[Any] = list(
         Transfer.objects.filter(
             company_id__in=company_ids,
             kind__in=SHIPPING_KINDS,
             state__in=WAITING,
-            scheduled_at__lt=cutoff,
+            scheduled_at__lt=cutoff(loosest("blocked_shipment_days", company_ids)),
         )
         .order_by("pk")
         .values(
@@ -54,31 +72,36 @@ def blocked_shipments(today: datetime.date, company_ids: frozenset[int]) -> Iter
             "promised_on",
         )
     )
-    waiting: dict[int, list[str]] = defaultdict(list)
-    for transfer, sku in (
-        StockMove.objects.filter(transfer_id__in=[r["pk"] for r in rows], state__in=WAITING)
-        .order_by("transfer_id", "product__sku")
-        .values_list("transfer_id", "product__sku")
-    ):
-        waiting[transfer].append(sku)
+    rows = [
+        r
+        for r in rows
+        if r["scheduled_at"] < cutoff(threshold("blocked_shipment_days", r["company_id"]))
+    ]
+    waiting = _waiting_moves([r["pk"] for r in rows])
+    stock = free_stock(
+        (row["company_id"], move["product_id"])
+        for row in rows
+        for move in waiting.get(row["pk"], [])
+    )
+    lanes = lane_days()
     transfer_url = link("inventory:transfer_detail")
     for row in rows:
         due = row["promised_on"] or row["scheduled_at"].date()
         late = max((today - due).days, 0)
-        skus = waiting.get(row["pk"], [])
+        moves = waiting.get(row["pk"], [])
+        skus = [move["product__sku"] for move in moves]
+        offer, sku = _first_offer(row, moves, stock, lanes, today)
         who = row["partner__name"] or row["origin"] or row["warehouse__name"]
-        yield Wanted(
-            key=f"transfer:{row['pk']}",
-            company_id=row["company_id"],
-            warehouse_id=row["warehouse_id"],
-            severity=max(severity_of(late), MEDIUM),
+        yield document_item(
+            row,
+            "transfer",
+            transfer_url,
+            severity=max(severity_of(late, row["company_id"]), MEDIUM),
             since=row["scheduled_at"],
             title=(
                 f"{row['reference']} for {who} cannot ship: {len(skus)} line(s) wait for "
                 f"stock ({', '.join(skus[:3])}{'…' if len(skus) > 3 else ''})."
-            )[:300],
-            document_label=row["reference"],
-            document_url=transfer_url(row["pk"]),
+            ),
             context={
                 "kind": row["kind"],
                 "state": row["state"],
@@ -89,7 +112,48 @@ def blocked_shipments(today: datetime.date, company_ids: frozenset[int]) -> Iter
                 "days_late": late,
                 "waiting_products": skus[:20],
             },
+            **suggested_transfer(offer, sku, row["warehouse__name"]),
         )
+
+
+def _waiting_moves(transfer_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """Transfer → its moves still waiting for stock, with the quantity not yet reserved."""
+    from crossdock.inventory.models import StockMove
+
+    waiting: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    moves: Iterable[Any] = (
+        StockMove.objects.filter(transfer_id__in=transfer_ids, state__in=WAITING)
+        .order_by("transfer_id", "product__sku", "pk")
+        .values("transfer_id", "product_id", "product__sku", "quantity")
+        .annotate(reserved=Sum("lines__quantity", filter=Q(lines__done=False)))
+    )
+    for move in moves:
+        move["missing"] = move["quantity"] - (move["reserved"] or ZERO)
+        waiting[move["transfer_id"]].append(move)
+    return waiting
+
+
+def _first_offer(
+    row: dict[str, Any],
+    moves: list[dict[str, Any]],
+    stock: Any,
+    lanes: dict[tuple[int, int], int],
+    today: datetime.date,
+) -> tuple[TransferOffer | None, str]:
+    """The transfer that covers the first waiting product another warehouse can cover."""
+    for move in moves:
+        offer = transfer_offer(
+            stock,
+            lanes,
+            today,
+            company_id=row["company_id"],
+            product_id=move["product_id"],
+            destination_id=row["warehouse_id"],
+            missing=Decimal(move["missing"]),
+        )
+        if offer is not None:
+            return offer, move["product__sku"]
+    return None, ""
 
 
 @source(
@@ -132,18 +196,16 @@ def count_variances(today: datetime.date, company_ids: frozenset[int]) -> Iterab
     for row in rows:
         since = row["submitted_at"]
         days = (today - since.date()).days if since else 0
-        yield Wanted(
-            key=f"count:{row['pk']}",
-            company_id=row["company_id"],
-            warehouse_id=row["warehouse_id"],
-            severity=severity_of(days),
+        yield document_item(
+            row,
+            "count",
+            sheet_url,
+            severity=severity_of(days, row["company_id"]),
             since=since,
             title=(
                 f"Count {row['reference']} at {row['warehouse__name']}: {row['differing']} "
                 f"line(s) differ (net {text(row['net'])}); the adjustment waits for approval."
-            )[:300],
-            document_label=row["reference"],
-            document_url=sheet_url(row["pk"]),
+            ),
             context={
                 "warehouse": row["warehouse__name"],
                 "lines_differing": row["differing"],

@@ -10,7 +10,7 @@ from typing import Any
 
 from crossdock.insight.queues.registry import HIGH, MEDIUM, Wanted, source
 from crossdock.insight.queues.sources.common import link, start_of, text
-from crossdock.insight.queues.thresholds import threshold
+from crossdock.insight.queues.thresholds import loosest, threshold
 
 QUEUE = "payables"
 MISMATCHES = ("price_variance", "quantity_variance", "not_received", "credit_requested")
@@ -96,7 +96,8 @@ def duplicate_bills(today: datetime.date, company_ids: frozenset[int]) -> Iterab
     or both are paid (or a person dismisses it as no duplicate)."""
     from crossdock.accounting.models import Invoice
 
-    since = today - datetime.timedelta(days=threshold("duplicate_bill_window_days"))
+    window = loosest("duplicate_bill_window_days", company_ids, lowest=False)
+    since = today - datetime.timedelta(days=window)
     rows: list[Any] = list(
         Invoice.objects.filter(company_id__in=company_ids, kind="vendor_bill", date__gte=since)
         .exclude(state="cancelled")
@@ -118,10 +119,12 @@ def duplicate_bills(today: datetime.date, company_ids: frozenset[int]) -> Iterab
     )
     by_supplier: dict[tuple[int, int], list[Any]] = defaultdict(list)
     for row in rows:
-        by_supplier[(row["company_id"], row["partner_id"])].append(row)
-    days = threshold("duplicate_bill_days")
+        window = threshold("duplicate_bill_window_days", row["company_id"])
+        if row["date"] >= today - datetime.timedelta(days=window):
+            by_supplier[(row["company_id"], row["partner_id"])].append(row)
     bill_url = link("accounting:invoice_detail")
-    for bills in by_supplier.values():
+    for (company, _), bills in by_supplier.items():
+        days = threshold("duplicate_bill_days", company)
         seen: set[tuple[int, int]] = set()
         by_reference: dict[str, list[dict]] = defaultdict(list)
         by_amount: dict[object, list[dict]] = defaultdict(list)

@@ -18,6 +18,7 @@ from crossdock.insight.queues.registry import Wanted, source
 from crossdock.insight.queues.sources.common import (
     free_stock,
     lane_days,
+    suggested_transfer,
     text,
     transfer_offer,
 )
@@ -134,15 +135,8 @@ def stockout_risk(today: datetime.date, company_ids: frozenset[int]) -> Iterable
             "order_up_to": text(up_to),
             "lead_time_days": lead,
         }
-        if offer is None:
-            yield _wanted(row, context)
-            continue
         yield _wanted(
-            row,
-            context,
-            action="transfer_stock",
-            action_label=offer.label(row["product__sku"], row["warehouse__name"]),
-            action_params=offer.params(),
+            row, context, **suggested_transfer(offer, row["product__sku"], row["warehouse__name"])
         )
 
 

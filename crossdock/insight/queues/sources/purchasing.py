@@ -9,18 +9,21 @@ delays are read from the order lines themselves.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import F
 
-from crossdock.insight.queues.registry import Wanted, source
+from crossdock.insight.queues.registry import HIGH, MEDIUM, Wanted, source
 from crossdock.insight.queues.sources.common import (
     free_stock,
     lane_days,
     link,
     severity_of,
     start_of,
+    suggested_transfer,
     text,
     transfer_offer,
 )
@@ -68,6 +71,23 @@ def _exceptions(kinds: list[str], company_ids: frozenset[int]) -> list[Any]:
     )
 
 
+def _exception_item(
+    row: dict[str, Any], key: str, order_url: Callable[[Any], str], **fields: Any
+) -> Wanted:
+    """An item from a purchasing exception: its order, warehouse, buyer, severity, message."""
+    return Wanted(
+        key=key,
+        company_id=row["company_id"],
+        warehouse_id=row["order__warehouse_id"],
+        owner_id=row["order__buyer_id"],
+        severity=row["severity"],
+        title=row["message"],
+        document_label=row["order__reference"],
+        document_url=order_url(row["order_id"]),
+        **fields,
+    )
+
+
 @source(
     "overdue_receipt",
     queue=QUEUE,
@@ -96,16 +116,11 @@ def overdue_receipts(today: datetime.date, company_ids: frozenset[int]) -> Itera
             missing=missing,
         )
         sku = row["line__product__sku"]
-        yield Wanted(
-            key=f"po-line:{row['line_id']}",
-            company_id=row["company_id"],
-            warehouse_id=row["order__warehouse_id"],
-            owner_id=row["order__buyer_id"],
-            severity=row["severity"],
+        yield _exception_item(
+            row,
+            f"po-line:{row['line_id']}",
+            order_url,
             since=start_of(due),
-            title=row["message"],
-            document_label=row["order__reference"],
-            document_url=order_url(row["order_id"]),
             context={
                 "supplier": f"{row['order__supplier__code']} {row['order__supplier__name']}",
                 "product": sku,
@@ -117,9 +132,7 @@ def overdue_receipts(today: datetime.date, company_ids: frozenset[int]) -> Itera
                 "short": row["kind"] == "short",
                 "warehouse": row["order__warehouse__name"],
             },
-            action="transfer_stock" if offer else "",
-            action_label=offer.label(sku, row["order__warehouse__name"]) if offer else "",
-            action_params=offer.params() if offer else {},
+            **suggested_transfer(offer, sku, row["order__warehouse__name"]),
         )
 
 
@@ -139,16 +152,11 @@ def unconfirmed_orders(today: datetime.date, company_ids: frozenset[int]) -> Ite
         sent = row["order__sent_at"] or row["order__approved_at"]
         supplier = row["order__supplier__name"]
         email = row["order__supplier__email"]
-        yield Wanted(
-            key=f"po:{row['order_id']}",
-            company_id=row["company_id"],
-            warehouse_id=row["order__warehouse_id"],
-            owner_id=row["order__buyer_id"],
-            severity=row["severity"],
+        yield _exception_item(
+            row,
+            f"po:{row['order_id']}",
+            order_url,
             since=sent,
-            title=row["message"],
-            document_label=row["order__reference"],
-            document_url=order_url(row["order_id"]),
             context={
                 "supplier": f"{row['order__supplier__code']} {supplier}",
                 "supplier_email": email,
@@ -174,10 +182,19 @@ def supplier_delays(today: datetime.date, company_ids: frozenset[int]) -> Iterab
     """An open order line the supplier confirmed for later than requested (by at least
     ``supplier_delay_days``) that is not due yet — once due it is an overdue receipt.
     Closes when it is received, re-dated or cancelled. Suggests a transfer that arrives
-    before the confirmed date when another warehouse has the stock."""
+    before the confirmed date when another warehouse has the stock.
+
+    Also a supplier whose on-time delivery rate (the scorecards' figure) over the last
+    ``on_time_window_days`` fell by more than ``on_time_drop_points`` against the period
+    before, with at least ``on_time_min_lines`` receipt lines in each. Closes when the rate
+    recovers."""
+    yield from _delayed_lines(today, company_ids)
+    yield from _falling_on_time(today, company_ids)
+
+
+def _delayed_lines(today: datetime.date, company_ids: frozenset[int]) -> Iterable[Wanted]:
     from crossdock.purchasing.models import PurchaseOrderLine
 
-    minimum = threshold("supplier_delay_days")
     rows: list[Any] = list(
         PurchaseOrderLine.objects.filter(
             order__company_id__in=company_ids,
@@ -207,7 +224,12 @@ def supplier_delays(today: datetime.date, company_ids: frozenset[int]) -> Iterab
             "confirmed_date",
         )
     )
-    rows = [r for r in rows if (r["confirmed_date"] - r["expected_date"]).days >= minimum]
+    rows = [
+        r
+        for r in rows
+        if (r["confirmed_date"] - r["expected_date"]).days
+        >= threshold("supplier_delay_days", r["order__company_id"])
+    ]
     stock = free_stock((r["order__company_id"], r["product_id"]) for r in rows)
     lanes = lane_days()
     order_url = link("purchasing:order_detail")
@@ -232,7 +254,7 @@ def supplier_delays(today: datetime.date, company_ids: frozenset[int]) -> Iterab
             company_id=row["order__company_id"],
             warehouse_id=row["order__warehouse_id"],
             owner_id=row["order__buyer_id"],
-            severity=severity_of(delay),
+            severity=severity_of(delay, row["order__company_id"]),
             since=row["order__confirmed_at"] or start_of(row["expected_date"]),
             title=(
                 f"{row['order__reference']}: {row['order__supplier__name']} confirmed "
@@ -250,7 +272,79 @@ def supplier_delays(today: datetime.date, company_ids: frozenset[int]) -> Iterab
                 "delay_days": delay,
                 "warehouse": row["order__warehouse__name"],
             },
-            action="transfer_stock" if offer else "",
-            action_label=offer.label(sku, row["order__warehouse__name"]) if offer else "",
-            action_params=offer.params() if offer else {},
+            **suggested_transfer(offer, sku, row["order__warehouse__name"]),
+        )
+
+
+def _percent(good: int, total: int) -> Decimal:
+    return (Decimal(100) * good / total).quantize(Decimal("0.1"))
+
+
+def _windows(today: datetime.date, days: int) -> tuple[datetime.date, ...]:
+    """The start of the last ``days`` days to today, and the period of as many days before."""
+    start = today - datetime.timedelta(days=days - 1)
+    return start, start - datetime.timedelta(days=days), start - datetime.timedelta(days=1)
+
+
+def _falling_on_time(today: datetime.date, company_ids: frozenset[int]) -> Iterable[Wanted]:
+    from crossdock.masterdata.models import Partner
+    from crossdock.purchasing.scorecards import receipt_timeliness
+
+    windows = {
+        company: _windows(today, threshold("on_time_window_days", company))
+        for company in sorted(company_ids)
+        if threshold("on_time_window_days", company) > 0
+    }
+    if not windows:
+        return
+    # (company, supplier) → [on time, lines] in the window and in the period before
+    counts: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    earliest = min(before_start for _, before_start, _ in windows.values())
+    for receipt in receipt_timeliness(windows, earliest, today):
+        start, before_start, _ = windows[receipt.company_id]
+        slot = 0 if receipt.day >= start else 2 if receipt.day >= before_start else None
+        if slot is not None:
+            found = counts[(receipt.company_id, receipt.supplier_id)]
+            found[slot] += receipt.on_time
+            found[slot + 1] += 1
+    falls: list[tuple[int, int, tuple[int, int], tuple[int, int]]] = []
+    for (company, supplier), (good, total, good_before, total_before) in sorted(counts.items()):
+        drop = threshold("on_time_drop_points", company)
+        minimum = max(threshold("on_time_min_lines", company), 1)
+        if min(total, total_before) < minimum:
+            continue
+        # more than ``drop`` points, compared exactly: 100·(b/B − a/A) > drop
+        if 100 * (good_before * total - good * total_before) > drop * total * total_before:
+            falls.append((company, supplier, (good, total), (good_before, total_before)))
+    names = dict(Partner.objects.filter(pk__in={f[1] for f in falls}).values_list("pk", "name"))
+    card_url = link("purchasing:scorecard_detail")
+    for company, supplier, (good, total), (good_before, total_before) in falls:
+        days = threshold("on_time_window_days", company)
+        drop = threshold("on_time_drop_points", company)
+        start, before_start, before_end = windows[company]
+        rate, rate_before = _percent(good, total), _percent(good_before, total_before)
+        fell = rate_before - rate
+        yield Wanted(
+            key=f"on-time:{supplier}",
+            company_id=company,
+            severity=HIGH if fell > 2 * drop else MEDIUM,
+            since=start_of(start),
+            title=(
+                f"{names.get(supplier, supplier)} delivered {text(rate)} % on time over the "
+                f"last {days} days, down {text(fell)} points from {text(rate_before)} %."
+            ),
+            document_label=f"Scorecard of {names.get(supplier, supplier)}"[:120],
+            document_url=card_url(supplier),
+            context={
+                "supplier": names.get(supplier),
+                "on_time_rate": text(rate),
+                "on_time_lines": good,
+                "receipt_lines": total,
+                "previous_on_time_rate": text(rate_before),
+                "previous_on_time_lines": good_before,
+                "previous_receipt_lines": total_before,
+                "period": f"{start.isoformat()}..{today.isoformat()}",
+                "previous_period": f"{before_start.isoformat()}..{before_end.isoformat()}",
+                "drop_points": text(fell),
+            },
         )

@@ -8,8 +8,8 @@ from collections.abc import Iterable
 from django.utils import timezone
 
 from crossdock.insight.queues.registry import HIGH, MEDIUM, Wanted, source
-from crossdock.insight.queues.sources.common import link, severity_of, text
-from crossdock.insight.queues.thresholds import threshold
+from crossdock.insight.queues.sources.common import document_item, link, severity_of, text
+from crossdock.insight.queues.thresholds import loosest, threshold
 
 CREDIT_RELEASE = "sales-credit-release"
 RETURN_OPEN_STATES = ("draft", "to_approve", "authorized", "receiving", "received")
@@ -65,18 +65,18 @@ def credit_holds(today: datetime.date, company_ids: frozenset[int]) -> Iterable[
         amount = f"{text(row['amount_company'])} {currency}"
         exposure, limit = row["credit_exposure"], row["credit_limit"]
         over = exposure is not None and limit is not None and exposure > limit
-        yield Wanted(
-            key=f"sales-order:{row['pk']}",
-            company_id=row["company_id"],
-            warehouse_id=row["warehouse_id"],
-            severity=max(severity_of((now - since).days), HIGH if over else MEDIUM),
+        yield document_item(
+            row,
+            "sales-order",
+            order_url,
+            severity=max(
+                severity_of((now - since).days, row["company_id"]), HIGH if over else MEDIUM
+            ),
             since=since,
             title=(
                 f"{row['reference']} of {row['customer__name']} ({amount}) is on credit hold: "
                 f"{row['hold_reason']}"
-            )[:300],
-            document_label=row["reference"],
-            document_url=order_url(row["pk"]),
+            ),
             context={
                 "customer": f"{row['customer__code']} {row['customer__name']}",
                 "amount": text(row["amount_company"]),
@@ -105,8 +105,8 @@ def unresolved_returns(today: datetime.date, company_ids: frozenset[int]) -> Ite
     it is closed, rejected or cancelled."""
     from crossdock.sales.models import ReturnAuthorization
 
-    days = threshold("return_open_days")
-    cutoff = timezone.now() - datetime.timedelta(days=days)
+    now = timezone.now()
+    cutoff = now - datetime.timedelta(days=loosest("return_open_days", company_ids))
     rows = (
         ReturnAuthorization.objects.filter(
             company_id__in=company_ids, state__in=RETURN_OPEN_STATES, created_at__lte=cutoff
@@ -128,22 +128,23 @@ def unresolved_returns(today: datetime.date, company_ids: frozenset[int]) -> Ite
         )
     )
     return_url = link("sales_returns:detail")
-    now = timezone.now()
     for row in rows:
         age = (now - row["created_at"]).days
+        days = threshold("return_open_days", row["company_id"])
+        if row["created_at"] > now - datetime.timedelta(days=days):
+            continue
         state = row["state"].replace("_", " ")
-        yield Wanted(
-            key=f"rma:{row['pk']}",
-            company_id=row["company_id"],
+        yield document_item(
+            row,
+            "rma",
+            return_url,
             owner_id=row["created_by_id"],
             severity=HIGH if age >= 2 * days else MEDIUM,
             since=row["created_at"],
             title=(
                 f"Return {row['reference']} of {row['customer__name']} is still {state} "
                 f"after {age} days."
-            )[:300],
-            document_label=row["reference"],
-            document_url=return_url(row["pk"]),
+            ),
             context={
                 "customer": f"{row['customer__code']} {row['customer__name']}",
                 "state": row["state"],
