@@ -25,7 +25,6 @@ from crossdock.core.context import Actor
 from crossdock.core.errors import NotFoundError
 from crossdock.masterdata.models import Company
 
-IF_MATCH_DOC = 'The ETag of the version you edited (e.g. "3"); 412 if it changed since.'
 Render = Callable[[Any], dict[str, Any]]
 Update = Callable[..., Any]  # update(actor, company_id, changes, *, expected_version)
 

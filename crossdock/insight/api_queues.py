@@ -12,9 +12,10 @@ from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from ninja import Field, Header, Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from crossdock.api.errors import Problem
+from crossdock.api.headers import IdempotencyKeyHeader
 from crossdock.api.http import json_response
 from crossdock.api.idempotency import idempotent
 from crossdock.api.pagination import paginate
@@ -27,7 +28,6 @@ from crossdock.insight.queues import selectors, services
 
 router = Router(tags=["Exception queues"])
 ERRORS = frozenset({400, 401, 403, 404, 409, 422})
-IDEMPOTENCY_DOC = "Any unique string; a retry with the same key replays the first answer."
 ORDERINGS = ("since", "-since", "severity", "-severity", "opened_at", "-opened_at")
 
 
@@ -230,9 +230,6 @@ def get_item(request: HttpRequest, id: int) -> HttpResponse:
     return json_response(item_data(_item(request.user, id)))
 
 
-IDEMPOTENCY_KEY = Header(None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC)
-
-
 def _work(request: HttpRequest, id: int, service: Callable[[Actor, int], Any]) -> Any:
     """Check the right to work items and to see this one, then ``service(actor, item_id)``."""
     require_permission(request.user, ExceptionItem, "change")
@@ -254,7 +251,7 @@ def run_item_action(
     request: HttpRequest,
     id: int,
     payload: RunActionIn,
-    idempotency_key: str | None = IDEMPOTENCY_KEY,
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     result = _work(
         request,
@@ -275,7 +272,7 @@ def assign_item(
     request: HttpRequest,
     id: int,
     payload: AssignIn,
-    idempotency_key: str | None = IDEMPOTENCY_KEY,
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     item = _work(request, id, lambda actor, pk: services.assign_item(actor, pk, payload.owner))
     return json_response(item_data(item))
@@ -292,7 +289,7 @@ def dismiss_item(
     request: HttpRequest,
     id: int,
     payload: DismissIn,
-    idempotency_key: str | None = IDEMPOTENCY_KEY,
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     item = _work(request, id, lambda actor, pk: services.dismiss_item(actor, pk, payload.note))
     return json_response(item_data(item))
@@ -309,7 +306,7 @@ def snooze_item(
     request: HttpRequest,
     id: int,
     payload: SnoozeIn,
-    idempotency_key: str | None = IDEMPOTENCY_KEY,
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     item = _work(
         request,

@@ -9,15 +9,15 @@ deployment's value), each bad name is named in the 422 and nothing is saved.
 from typing import TYPE_CHECKING, Annotated, Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Field, Header, Router, Schema
+from ninja import Field, Router, Schema
 from pydantic import create_model
 
 from crossdock.api.company_settings import (
-    IF_MATCH_DOC,
     get_company_settings,
     patch_company_settings,
 )
 from crossdock.api.errors import Problem
+from crossdock.api.headers import IfMatchHeader
 from crossdock.api.schemas import InputSchema
 from crossdock.core.company_settings import settings_version
 from crossdock.insight.models import QueueThresholds
@@ -93,7 +93,7 @@ def patch_thresholds(
     request: HttpRequest,
     company_id: int,
     payload: ThresholdsPatch,
-    if_match: str | None = Header(None, alias="If-Match", description=IF_MATCH_DOC),
+    if_match: IfMatchHeader = None,
 ) -> HttpResponse:
     return patch_company_settings(
         request,

@@ -12,10 +12,11 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Field, File, Header, Query, Router, Schema
+from ninja import Field, File, Query, Router, Schema
 from ninja.files import UploadedFile
 
 from crossdock.api.errors import Problem, problem
+from crossdock.api.headers import IdempotencyKeyHeader, IfMatchHeader
 from crossdock.api.http import expected_version, json_response
 from crossdock.api.idempotency import idempotent
 from crossdock.api.imports import MAX_UPLOAD_BYTES
@@ -31,8 +32,6 @@ from crossdock.planning.services.history import import_demand_history
 
 router = Router(tags=["Planning setup"])
 ERRORS = frozenset({400, 401, 403, 404, 409, 412, 422})
-IF_MATCH_DOC = 'The ETag of the version you edited (e.g. "3"); 412 if it changed since.'
-IDEMPOTENCY_DOC = "Any unique string; a retry with the same key replays the first answer."
 PERCENT_STEP = Decimal("0.0001")
 
 if TYPE_CHECKING:
@@ -134,7 +133,7 @@ def patch_settings(
     request: HttpRequest,
     company_id: int,
     payload: SettingsPatch,
-    if_match: str | None = Header(None, alias="If-Match", description=IF_MATCH_DOC),
+    if_match: IfMatchHeader = None,
 ) -> HttpResponse:
     require_permission(request.user, PlanningSettings, "change")
     company = _company(request.user, company_id)
@@ -239,9 +238,7 @@ def list_lanes(request: HttpRequest, params: Query[LaneParams]) -> HttpResponse:
 def create_lane(
     request: HttpRequest,
     payload: LaneIn,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     require_permission(request.user, TransferLane, "add")
     lane = setup.create_transfer_lane(_actor(request), payload.model_dump())
@@ -269,7 +266,7 @@ def update_lane(
     request: HttpRequest,
     id: int,
     payload: LanePatch,
-    if_match: str | None = Header(None, alias="If-Match", description=IF_MATCH_DOC),
+    if_match: IfMatchHeader = None,
 ) -> HttpResponse:
     _lane(request.user, id, "change")
     sent = payload.model_dump(exclude_unset=True)
@@ -289,7 +286,7 @@ def update_lane(
 def delete_lane(
     request: HttpRequest,
     id: int,
-    if_match: str | None = Header(None, alias="If-Match", description=IF_MATCH_DOC),
+    if_match: IfMatchHeader = None,
 ) -> HttpResponse:
     _lane(request.user, id, "delete")
     setup.delete_transfer_lane(
@@ -399,9 +396,7 @@ def list_promotions(request: HttpRequest, params: Query[PromotionParams]) -> Htt
 def create_promotion(
     request: HttpRequest,
     payload: PromotionIn,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     require_permission(request.user, Promotion, "add")
     data = payload.model_dump()
@@ -431,7 +426,7 @@ def update_promotion(
     request: HttpRequest,
     id: int,
     payload: PromotionPatch,
-    if_match: str | None = Header(None, alias="If-Match", description=IF_MATCH_DOC),
+    if_match: IfMatchHeader = None,
 ) -> HttpResponse:
     _promotion(request.user, id, "change")
     sent = payload.model_dump(exclude_unset=True)
@@ -451,7 +446,7 @@ def update_promotion(
 def delete_promotion(
     request: HttpRequest,
     id: int,
-    if_match: str | None = Header(None, alias="If-Match", description=IF_MATCH_DOC),
+    if_match: IfMatchHeader = None,
 ) -> HttpResponse:
     _promotion(request.user, id, "delete")
     setup.delete_promotion(_actor(request), id, expected_version=expected_version(if_match, None))
@@ -573,9 +568,7 @@ def import_demand(
     company: Query[int],
     file: File[UploadedFile],
     dry_run: Query[bool] = False,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     require_permission(request.user, DemandDay, "add")
     require_permission(request.user, DemandDay, "change")

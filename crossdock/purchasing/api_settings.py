@@ -11,10 +11,11 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Field, Header, Router, Schema
+from ninja import Field, Router, Schema
 
 from crossdock.api.company_settings import get_company_settings, patch_company_settings
 from crossdock.api.errors import Problem
+from crossdock.api.headers import IfMatchHeader
 from crossdock.api.schemas import InputSchema, decimal_type
 from crossdock.purchasing.models import PurchasingSettings
 from crossdock.purchasing.services.settings import (
@@ -25,7 +26,6 @@ from crossdock.purchasing.services.settings import (
 
 router = Router(tags=["Purchasing"])
 ERRORS = frozenset({400, 401, 403, 404, 409, 412, 422})
-IF_MATCH_DOC = 'The ETag of the version you edited (e.g. "3"); 412 if it changed since.'
 
 PERCENT_STEP = Decimal("0.0001")
 
@@ -105,7 +105,7 @@ def patch_settings(
     request: HttpRequest,
     company_id: int,
     payload: SettingsPatch,
-    if_match: str | None = Header(None, alias="If-Match", description=IF_MATCH_DOC),
+    if_match: IfMatchHeader = None,
 ) -> HttpResponse:
     return patch_company_settings(
         request,

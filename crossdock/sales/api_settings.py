@@ -12,10 +12,11 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Field, Header, Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from crossdock.api.company_settings import get_company_settings, patch_company_settings
 from crossdock.api.errors import Problem
+from crossdock.api.headers import IdempotencyKeyHeader, IfMatchHeader
 from crossdock.api.http import expected_version, json_response
 from crossdock.api.idempotency import idempotent
 from crossdock.api.pagination import paginate
@@ -33,8 +34,6 @@ from crossdock.sales.services.settings import (
 
 router = Router(tags=["Sales settings"])
 ERRORS = frozenset({400, 401, 403, 404, 409, 412, 422})
-IF_MATCH_DOC = 'The ETag of the version you edited (e.g. "3"); 412 if it changed since.'
-IDEMPOTENCY_DOC = "Any unique string; a retry with the same key replays the first answer."
 
 PERCENT_STEP = Decimal("0.0001")
 
@@ -193,7 +192,7 @@ def patch_settings(
     request: HttpRequest,
     company_id: int,
     payload: SettingsPatch,
-    if_match: str | None = Header(None, alias="If-Match", description=IF_MATCH_DOC),
+    if_match: IfMatchHeader = None,
 ) -> HttpResponse:
     return patch_company_settings(
         request,
@@ -247,9 +246,7 @@ def list_floors(request: HttpRequest, params: Query[FloorParams]) -> HttpRespons
 def create_floor(
     request: HttpRequest,
     payload: FloorIn,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description=IDEMPOTENCY_DOC
-    ),
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> HttpResponse:
     require_permission(request.user, MarginFloor, "add")
     floor = margin_floors.create_margin_floor(
@@ -286,7 +283,7 @@ def patch_floor(
     request: HttpRequest,
     id: int,
     payload: FloorPatch,
-    if_match: str | None = Header(None, alias="If-Match", description=IF_MATCH_DOC),
+    if_match: IfMatchHeader = None,
 ) -> HttpResponse:
     floor = _floor(request.user, id, "change")
     sent = payload.model_dump(exclude_unset=True)
@@ -309,7 +306,7 @@ def patch_floor(
 def delete_floor(
     request: HttpRequest,
     id: int,
-    if_match: str | None = Header(None, alias="If-Match", description=IF_MATCH_DOC),
+    if_match: IfMatchHeader = None,
 ) -> HttpResponse:
     floor = _floor(request.user, id, "delete")
     version = expected_version(if_match)
