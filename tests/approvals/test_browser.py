@@ -41,6 +41,8 @@ def test_purchasing_manager_signs_in_and_decides_from_the_inbox(
     expect(page).to_have_url(re.compile(r"/approvals/$"))
     expect(page.get_by_role("heading", name="Approvals inbox")).to_be_visible()
     expect(page.get_by_text("2 requests waiting for your decision")).to_be_visible()
+    # htmx binds its handlers once the page has loaded; acting earlier submits the form
+    page.wait_for_load_state("load")
     page.evaluate("window.notReloaded = true")
 
     first = page.locator(f"#request-{risky_request.pk}")

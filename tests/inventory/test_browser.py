@@ -44,6 +44,8 @@ def test_operator_opens_a_receipt_scans_a_gs1_label_with_a_lot_and_validates(
     expect(page.get_by_role("heading", name=receipt.reference)).to_be_visible()
     page.get_by_role("link", name="Process by scanning").click()
     expect(page).to_have_url(re.compile(rf"/inventory/transfers/{receipt.pk}/process/$"))
+    # htmx binds its handlers once the page has loaded; acting earlier submits the form
+    page.wait_for_load_state("load")
     page.evaluate("window.notReloaded = true")
 
     scan = page.get_by_label("Scan")
